@@ -1,0 +1,2 @@
+/** Measuring a model: accuracy now; parameters, MACs, size and latency as they arrive. */
+package ai.djl.pruning.analysis;

@@ -1,0 +1,68 @@
+package ai.djl.pruning.examples.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code djl-pruning} command-line tool.
+ *
+ * <p>Errors print as one line (a stack trace only with {@code --verbose}); exit codes: 0 success, 1
+ * runtime failure (missing file, bad checkpoint), 2 bad usage.
+ */
+@Command(
+        name = "djl-pruning",
+        mixinStandardHelpOptions = true,
+        version = "djl-pruning 0.1.0",
+        description = "Train, evaluate and compress CIFAR-10 models with DJL.",
+        subcommands = {
+            EvaluateCommand.class,
+            AccuracyTableCommand.class,
+            TrainCommand.class,
+            ConvertCommand.class,
+            ThroughputCommand.class,
+            CommandLine.HelpCommand.class
+        })
+public final class Main {
+
+    @Option(names = "--verbose", description = "Print stack traces of errors.", scope = CommandLine.ScopeType.INHERIT)
+    boolean verbose;
+
+    /**
+     * Runs the tool.
+     *
+     * @param args command-line arguments
+     */
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /**
+     * Runs the tool without exiting the JVM.
+     *
+     * @param args command-line arguments
+     * @return the exit code
+     */
+    public static int run(String... args) {
+        // The engine must never reach the network from this tool (see ENVIRONMENT.md).
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
+        if (System.getProperty("OPT_OUT_TRACKING") == null) {
+            System.setProperty("OPT_OUT_TRACKING", "true");
+        }
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            boolean verbose = parseResult.hasMatchedOption("--verbose")
+                    || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--verbose"));
+            if (verbose) {
+                e.printStackTrace();
+            } else {
+                String message = e.getMessage() == null ? e.toString() : e.getMessage();
+                commandLine.getErr().println("error: " + message.replace('\n', ' '));
+            }
+            return e instanceof IllegalArgumentException ? 2 : 1;
+        });
+        return cli.execute(args);
+    }
+}

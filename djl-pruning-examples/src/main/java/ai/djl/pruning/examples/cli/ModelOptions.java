@@ -1,0 +1,53 @@
+package ai.djl.pruning.examples.cli;
+
+import ai.djl.pruning.examples.data.Cifar10;
+import ai.djl.pruning.examples.zoo.CifarModel;
+import java.io.IOException;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Options shared by commands that take a zoo model, its weights and the data. */
+final class ModelOptions {
+
+    @Option(names = {"-m", "--model"}, defaultValue = "resnet20",
+            description = "Zoo model: resnet20, resnet32, resnet44, resnet56, resnet110, vgg (default: ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = {"-w", "--weights"},
+            description = "Weights: a PyTorch file (.th/.pt/.pth) or DJL parameters (.params); "
+                    + "default: the zoo's pretrained checkpoint.")
+    Path weights;
+
+    @Option(names = "--data", description = "Folder with the CIFAR-10 binary files; default: searched "
+            + "(-Ddjl.pruning.cifar10, $CIFAR10_DIR, ../shared/cifar10, DJL cache), else downloaded.")
+    Path data;
+
+    @Option(names = "--batch-size", defaultValue = "256", description = "Evaluation batch size (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--limit", description = "Use only the first N test images.")
+    Long limit;
+
+    CifarModel zooModel() {
+        return CifarModel.of(model);
+    }
+
+    Cifar10 testSet() throws IOException {
+        if (batchSize <= 0) {
+            throw new IllegalArgumentException("--batch-size must be positive, got " + batchSize);
+        }
+        Cifar10.Builder b = Cifar10.builder()
+                .optUsage(Cifar10.Usage.TEST)
+                .optDirectory(data)
+                .setSampling(batchSize, false);
+        if (limit != null) {
+            if (limit <= 0) {
+                throw new IllegalArgumentException("--limit must be positive, got " + limit);
+            }
+            b.optLimit(limit);
+        }
+        Cifar10 test = b.build();
+        test.prepare(null);
+        return test;
+    }
+}

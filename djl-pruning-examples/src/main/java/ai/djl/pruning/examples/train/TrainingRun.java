@@ -1,0 +1,264 @@
+package ai.djl.pruning.examples.train;
+
+import ai.djl.Model;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pruning.analysis.AccuracyEvaluation;
+import ai.djl.pruning.analysis.AccuracyResult;
+import ai.djl.pruning.examples.data.Cifar10;
+import ai.djl.pruning.io.AtomicFiles;
+import ai.djl.pruning.io.CheckpointException;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.EasyTrain;
+import ai.djl.training.Trainer;
+import ai.djl.training.dataset.Batch;
+import ai.djl.training.dataset.Dataset;
+import ai.djl.training.listener.TrainingListener;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.translate.TranslateException;
+import com.google.common.base.Preconditions;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Trains or fine-tunes a model with SGD (momentum, weight decay, cosine/step schedule) through DJL's
+ * {@link Trainer} and {@link EasyTrain}, evaluating on the test set and writing an atomic checkpoint
+ * after every epoch. Started again on the same output folder, it resumes after the newest complete
+ * checkpoint (the learning-rate schedule continues; SGD's momentum buffers start from zero, since DJL
+ * does not expose them).
+ *
+ * <pre>{@code
+ * TrainingRun run = TrainingRun.builder().setEpochs(1).optLearningRate(0.01f)
+ *         .setOutput(Paths.get("runs/ft")).build();
+ * List<EpochRecord> history = run.fit(model, trainSet, testSet);
+ * }</pre>
+ */
+public final class TrainingRun {
+
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
+
+    private final Settings settings;
+    private final Path output;
+    private final PrintStream log;
+
+    private TrainingRun(Builder b) {
+        this.settings = new Settings(b.epochs, b.learningRate, b.momentum, b.weightDecay, b.schedule.name());
+        this.output = b.output;
+        this.log = b.log;
+    }
+
+    /** @return a new builder */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The hyper-parameters that define a run; a folder holding a different run is refused on resume.
+     *
+     * @param epochs number of epochs
+     * @param learningRate initial learning rate
+     * @param momentum SGD momentum
+     * @param weightDecay L2 weight decay
+     * @param schedule learning-rate schedule name
+     */
+    public record Settings(int epochs, float learningRate, float momentum, float weightDecay, String schedule) {}
+
+    /**
+     * Trains the model's block, resuming from the output folder's newest checkpoint if there is one.
+     *
+     * @param model a model with an initialised block (loaded weights for fine-tuning)
+     * @param train the training set (shuffled, augmented)
+     * @param test the test set
+     * @return the history of every epoch, resumed ones included
+     * @throws IOException on data or checkpoint errors
+     * @throws TranslateException if the data cannot be batched
+     */
+    public List<EpochRecord> fit(Model model, Dataset train, Dataset test)
+            throws IOException, TranslateException, CheckpointException {
+        CheckpointStore store = new CheckpointStore(output);
+        checkSettings();
+        List<EpochRecord> history = new ArrayList<>();
+        int start = 0;
+        if (store.latest().isPresent()) {
+            start = store.latest().get();
+            history.addAll(store.restore(start, model.getBlock()));
+            log.printf("resuming from %s (epoch %d of %d)%n", store.params(start), start, settings.epochs());
+        }
+        if (start >= settings.epochs()) {
+            log.println("all " + settings.epochs() + " epochs are done");
+            return history;
+        }
+        long stepsPerEpoch = countBatches(train);
+        long totalSteps = stepsPerEpoch * settings.epochs();
+        LearningRateSchedule lr = new LearningRateSchedule(
+                LearningRateSchedule.Kind.valueOf(settings.schedule()), settings.learningRate(), totalSteps,
+                stepsPerEpoch * start);
+        EpochStatsListener stats = new EpochStatsListener();
+        DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+                .optOptimizer(Optimizer.sgd()
+                        .setLearningRateTracker(lr)
+                        .optMomentum(settings.momentum())
+                        .optWeightDecays(settings.weightDecay())
+                        .build())
+                .addTrainingListeners(TrainingListener.Defaults.logging())
+                .addTrainingListeners(stats);
+        try (Trainer trainer = model.newTrainer(config)) {
+            trainer.initialize(new Shape(1, 3, 32, 32));
+            for (int epoch = start + 1; epoch <= settings.epochs(); epoch++) {
+                stats.reset();
+                long t0 = System.nanoTime();
+                for (Batch batch : trainer.iterateDataset(train)) {
+                    try (batch) {
+                        EasyTrain.trainBatch(trainer, batch);
+                        trainer.step();
+                    }
+                }
+                double trainSeconds = (System.nanoTime() - t0) / 1e9;
+                trainer.notifyListeners(listener -> listener.onEpoch(trainer));
+                AccuracyResult testAccuracy = AccuracyEvaluation.evaluate(model.getBlock(), test);
+                EpochRecord record = new EpochRecord(epoch, stats.meanLoss(), stats.accuracy(),
+                        testAccuracy.percent(), testAccuracy.correct(), testAccuracy.total(),
+                        lr.at(stepsPerEpoch * epoch - 1), (System.nanoTime() - t0) / 1e9,
+                        stats.images() / trainSeconds);
+                history.add(record);
+                store.save(model.getBlock(), history);
+                log.println(record.line());
+            }
+        }
+        return history;
+    }
+
+    private void checkSettings() throws IOException {
+        Path file = output.resolve("run.json");
+        if (Files.isRegularFile(file)) {
+            Settings saved = GSON.fromJson(Files.readString(file, StandardCharsets.UTF_8), Settings.class);
+            if (!Objects.equals(saved, settings)) {
+                throw new IllegalArgumentException("output folder " + output + " holds a different run ("
+                        + saved + "); use another --output or delete it to start over");
+            }
+            return;
+        }
+        String json = GSON.toJson(settings);
+        AtomicFiles.write(file, out -> out.write(json.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static long countBatches(Dataset data) throws IOException, TranslateException {
+        if (data instanceof Cifar10 c) {
+            return c.batchesPerEpoch();
+        }
+        long n = 0;
+        for (Batch b : data.getData(ai.djl.ndarray.NDManager.newBaseManager())) {
+            b.close();
+            n++;
+        }
+        return n;
+    }
+
+    /** Options of a {@link TrainingRun}. */
+    public static final class Builder {
+        private int epochs = 1;
+        private float learningRate = 0.1f;
+        private float momentum = 0.9f;
+        private float weightDecay = 1e-4f;
+        private LearningRateSchedule.Kind schedule = LearningRateSchedule.Kind.COSINE;
+        private Path output;
+        private PrintStream log = System.out;
+
+        private Builder() {}
+
+        /**
+         * Sets the number of epochs.
+         *
+         * @param epochs at least 1
+         * @return this builder
+         */
+        public Builder setEpochs(int epochs) {
+            Preconditions.checkArgument(epochs > 0, "epochs must be positive, got %s", epochs);
+            this.epochs = epochs;
+            return this;
+        }
+
+        /**
+         * Sets the initial learning rate; default 0.1.
+         *
+         * @param lr a positive rate
+         * @return this builder
+         */
+        public Builder optLearningRate(float lr) {
+            Preconditions.checkArgument(lr > 0 && Float.isFinite(lr), "learning rate must be positive, got %s", lr);
+            this.learningRate = lr;
+            return this;
+        }
+
+        /**
+         * Sets SGD momentum; default 0.9.
+         *
+         * @param momentum in [0, 1)
+         * @return this builder
+         */
+        public Builder optMomentum(float momentum) {
+            Preconditions.checkArgument(momentum >= 0 && momentum < 1, "momentum must be in [0, 1), got %s", momentum);
+            this.momentum = momentum;
+            return this;
+        }
+
+        /**
+         * Sets L2 weight decay; default 1e-4.
+         *
+         * @param weightDecay at least 0
+         * @return this builder
+         */
+        public Builder optWeightDecay(float weightDecay) {
+            Preconditions.checkArgument(weightDecay >= 0, "weight decay must be >= 0, got %s", weightDecay);
+            this.weightDecay = weightDecay;
+            return this;
+        }
+
+        /**
+         * Sets the learning-rate schedule; default cosine.
+         *
+         * @param schedule the schedule
+         * @return this builder
+         */
+        public Builder optSchedule(LearningRateSchedule.Kind schedule) {
+            this.schedule = Preconditions.checkNotNull(schedule, "schedule");
+            return this;
+        }
+
+        /**
+         * Sets the folder for checkpoints and run settings.
+         *
+         * @param output the folder
+         * @return this builder
+         */
+        public Builder setOutput(Path output) {
+            this.output = Preconditions.checkNotNull(output, "output");
+            return this;
+        }
+
+        /**
+         * Sets where epoch lines are printed; default standard output.
+         *
+         * @param log the stream
+         * @return this builder
+         */
+        public Builder optLog(PrintStream log) {
+            this.log = Preconditions.checkNotNull(log, "log");
+            return this;
+        }
+
+        /** @return the run */
+        public TrainingRun build() {
+            Preconditions.checkState(output != null, "setOutput is required");
+            return new TrainingRun(this);
+        }
+    }
+}
