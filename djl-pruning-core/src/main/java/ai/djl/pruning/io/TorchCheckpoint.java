@@ -22,6 +22,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 import net.razorvine.pickle.IObjectConstructor;
+import net.razorvine.pickle.Opcodes;
 import net.razorvine.pickle.PickleException;
 import net.razorvine.pickle.Unpickler;
 
@@ -134,6 +135,11 @@ public final class TorchCheckpoint {
             throw new CheckpointException(
                     file + " is not a PyTorch checkpoint (its pickle cannot be decoded: " + e + ")",
                     e);
+        } catch (CheckpointException e) {
+            throw e;
+        } catch (IOException e) {
+            // The file was readable (its head was read above): a read error now is a damaged file.
+            throw new CheckpointException(file + " is truncated or corrupt: " + e.getMessage(), e);
         }
     }
 
@@ -270,6 +276,25 @@ public final class TorchCheckpoint {
     /** Unpickler that resolves PyTorch's persistent ids to storage references. */
     private static final class StorageCollector extends Unpickler {
         final Map<String, StorageRef> storages = new LinkedHashMap<>();
+
+        @Override
+        protected Object dispatch(short key) throws IOException {
+            // Pyrolite builds dicts as HashMaps and loses the order of state-dict keys: keep it.
+            if (key == Opcodes.EMPTY_DICT) {
+                stack.add(new LinkedHashMap<>());
+                return NO_RETURN_VALUE;
+            }
+            if (key != Opcodes.SETITEMS) {
+                return super.dispatch(key);
+            }
+            List<Object> items = stack.pop_all_since_marker();
+            @SuppressWarnings("unchecked")
+            Map<Object, Object> target = (Map<Object, Object>) stack.peek();
+            for (int i = 0; i + 1 < items.size(); i += 2) {
+                target.put(items.get(i), items.get(i + 1));
+            }
+            return NO_RETURN_VALUE;
+        }
 
         @Override
         protected Object persistentLoad(Object pid) {
