@@ -15,7 +15,7 @@ echo "== fine-tune ResNet-20 from its checkpoint, 1 epoch, lr 0.01 =="
 
 echo "== kill and resume: ResNet-20, 2 epochs on the first 10,000 training images =="
 run="$out/resume-resnet20"
-if [[ ! -f "$run/epoch-002.json" ]]; then
+if [[ ! -f "$run/epoch-001.json" ]]; then
   "$cli" train --model resnet20 --init pretrained --epochs 2 --lr 0.01 --train-limit 10000 --output "$run" &
   pid=$!
   # Kill the run as soon as epoch 1's checkpoint is complete (its JSON is written last).
@@ -23,9 +23,9 @@ if [[ ! -f "$run/epoch-002.json" ]]; then
   sleep 3
   kill -9 "$pid" 2>/dev/null && echo "killed the run (pid $pid) after: $(ls "$run" | tr '\n' ' ')"
   wait "$pid" 2>/dev/null
-  echo "-- started again with the same command --"
-  "$cli" train --model resnet20 --init pretrained --epochs 2 --lr 0.01 --train-limit 10000 --output "$run"
 fi
+echo "-- started again with the same command --"
+"$cli" train --model resnet20 --init pretrained --epochs 2 --lr 0.01 --train-limit 10000 --output "$run"
 
 echo "== throughput, batch 128 =="
 "$cli" throughput --model resnet20,resnet56 --batch-size 128 --steps 20 --warmup 5

@@ -63,6 +63,12 @@ public final class Main {
             }
             return e instanceof IllegalArgumentException ? 2 : 1;
         });
+        cli.setParameterExceptionHandler((e, arguments) -> {
+            CommandLine commandLine = e.getCommandLine();
+            commandLine.getErr().println("error: " + e.getMessage().replace('\n', ' ')
+                    + " (see '" + commandLine.getCommandSpec().qualifiedName() + " --help')");
+            return 2;
+        });
         return cli.execute(args);
     }
 }

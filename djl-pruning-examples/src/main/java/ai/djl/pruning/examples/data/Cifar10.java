@@ -14,6 +14,7 @@ import ai.djl.translate.Batchifier;
 import ai.djl.util.Progress;
 import com.google.common.base.Preconditions;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -117,7 +118,11 @@ public final class Cifar10 extends RandomAccessDataset {
 
     @Override
     protected long availableSize() {
-        Preconditions.checkState(labels != null, "call prepare() first");
+        try {
+            prepare(null); // reads the files on first use, like iteration does
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         return labels.length;
     }
 
@@ -127,7 +132,12 @@ public final class Cifar10 extends RandomAccessDataset {
         return (size() + batch - 1) / batch;
     }
 
-    /** @return the label (0..9) of a record */
+    /**
+     * Returns the label of a record.
+     *
+     * @param index record index
+     * @return the label (0..9)
+     */
     public int label(int index) {
         return labels[index];
     }

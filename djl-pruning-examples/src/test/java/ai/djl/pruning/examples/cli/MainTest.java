@@ -1,0 +1,63 @@
+package ai.djl.pruning.examples.cli;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.testng.annotations.Test;
+
+public class MainTest {
+
+    @Test
+    public void unknownModelIsOneLineAndExitCode2() {
+        Result r = run("evaluate", "--model", "resnet18");
+        assertEquals(r.code, 2);
+        assertEquals(r.err.strip().lines().count(), 1L, r.err);
+        assertTrue(r.err.startsWith("error: unknown model 'resnet18'; known models: resnet20"), r.err);
+    }
+
+    @Test
+    public void missingWeightsFileIsOneLineAndExitCode1() throws Exception {
+        Result r = run("evaluate", "--model", "resnet20", "--weights", "/nonexistent/w.th", "--limit", "10",
+                "--data", ai.djl.pruning.examples.data.TestData.synthetic().toString());
+        assertEquals(r.code, 1, r.err);
+        assertTrue(r.err.startsWith("error: checkpoint file not found: /nonexistent/w.th"), r.err);
+    }
+
+    @Test
+    public void badOptionValueIsOneLineAndExitCode2() {
+        Result r = run("evaluate", "--batch-size", "many");
+        assertEquals(r.code, 2);
+        assertEquals(r.err.strip().lines().count(), 1L, r.err);
+        assertTrue(r.err.startsWith("error: Invalid value for option '--batch-size'"), r.err);
+    }
+
+    @Test
+    public void helpListsTheCommands() {
+        Result r = run("--help");
+        assertEquals(r.code, 0);
+        for (String command : new String[] {"evaluate", "accuracy-table", "train", "save", "throughput"}) {
+            assertTrue(r.out.contains(command), r.out);
+        }
+    }
+
+    private record Result(int code, String out, String err) {}
+
+    private static Result run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+}
