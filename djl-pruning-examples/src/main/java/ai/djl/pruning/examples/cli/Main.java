@@ -21,6 +21,9 @@ import picocli.CommandLine.Option;
             TrainCommand.class,
             ConvertCommand.class,
             ThroughputCommand.class,
+            ProfileCommand.class,
+            BenchCommand.class,
+            PlotsCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main {

@@ -23,7 +23,9 @@ public enum CifarModel {
     RESNET56(() -> CifarResNet.build(56, 10), "resnet56-4bfd9763.th",
             "4bfd97631478d6b638d2764fd2baff3edb1d7d82252d54439343b6596b9b5367"),
     RESNET110(() -> CifarResNet.build(110, 10), null, null),
-    VGG(() -> LabVgg.build(10), null, null);
+    VGG(() -> LabVgg.build(10), null, null),
+    /** Lab 1's VGG with every conv but the last at round(0.7·width): its 30%-channel-pruned shape. */
+    VGG_SLIM70(() -> LabVgg.build(LabVgg.narrowedConfig(0.7), 10), null, null);
 
     private final Supplier<Block> factory;
     private final String checkpointFile;
@@ -54,7 +56,7 @@ public enum CifarModel {
 
     /** @return the lower-case name used on the command line */
     public String modelName() {
-        return name().toLowerCase(Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     /**

@@ -37,6 +37,24 @@ public final class LabVgg {
     }
 
     /**
+     * Returns the lab's configuration with every conv except the last narrowed to {@code
+     * round(keep · width)}: the architecture Lab 1 gets by pruning channels (0.7 for its 30% example).
+     *
+     * @param keep fraction of channels kept, in (0, 1]
+     * @return conv widths, -1 for a max pool
+     */
+    public static List<Integer> narrowedConfig(double keep) {
+        Preconditions.checkArgument(keep > 0 && keep <= 1, "keep ratio must be in (0, 1], got %s", keep);
+        int lastConv = CONFIG.lastIndexOf(512);
+        List<Integer> out = new java.util.ArrayList<>();
+        for (int i = 0; i < CONFIG.size(); i++) {
+            int w = CONFIG.get(i);
+            out.add(w == -1 || i == lastConv ? w : (int) Math.round(keep * w));
+        }
+        return out;
+    }
+
+    /**
      * Builds a VGG of the lab's shape with other conv widths (for example a channel-pruned one).
      *
      * @param config conv widths in order, -1 for a max pool

@@ -1,0 +1,356 @@
+package ai.djl.pruning.analysis;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.LambdaBlock;
+import ai.djl.nn.ParallelBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.convolutional.Convolution;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.pruning.nn.GlobalAvgPool2d;
+import ai.djl.pruning.nn.MaxPool2d;
+import ai.djl.pruning.nn.Relu;
+import ai.djl.pruning.nn.ResidualBlock;
+import ai.djl.pruning.nn.ZeroPadShortcut;
+import ai.djl.util.Pair;
+import com.google.common.base.Preconditions;
+import com.google.common.collect.ImmutableList;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Per-layer cost of a DJL block for one input shape: output shape, parameters, nonzero parameters,
+ * sparsity, MACs (dense and effective), memory accesses; and totals.
+ *
+ * <p>Conventions:
+ *
+ * <ul>
+ *   <li>Parameters are the trainable ones, as PyTorch's {@code parameters()}: BatchNorm's running
+ *       statistics are buffers and are not counted.
+ *   <li>MACs follow the chosen {@link MacConvention}, for the whole input batch (profile with batch 1
+ *       for per-image figures). A convolution costs {@code |output|/C_out · |W|} =
+ *       {@code H_out·W_out·k²·C_in/g·C_out} per image, whatever its stride, padding, dilation or
+ *       groups; a fully connected layer {@code |output|/out · |W|}.
+ *   <li>Effective MACs of a layer with a sparse weight: dense MACs × nnz(W)/|W|, rounded.
+ *   <li>Memory accesses (the efficient-CNN course's convention): a convolution or fully connected
+ *       layer reads an input and a weight per MAC and writes each output once, {@code 2·MACs +
+ *       |output|} (regular 3×3 conv: {@code 2HWk²C² + HWC}); any other layer reads its inputs and
+ *       writes its outputs once, {@code |input| + |output|}.
+ *   <li>Size in bytes at a bit width: parameters × bits / 8, dense or counting nonzeros only (Lab 1's
+ *       {@code get_model_size(count_nonzero_only=True)}).
+ * </ul>
+ *
+ * <p>Known blocks: DJL's {@code Conv1d/2d/3d} (and any {@link Convolution}), {@link Linear}, {@link
+ * BatchNorm}, {@link SequentialBlock}; the project's {@code nn} blocks; and any block implementing
+ * {@link CostDescribed}. Any other block (a {@link LambdaBlock}, a {@link ParallelBlock}'s join, a
+ * custom container) is listed with {@code known = false} and counted as zero: check {@link
+ * #unknownLayers()} before trusting totals.
+ *
+ * <pre>{@code
+ * ModelProfile p = ModelProfile.of(net, new Shape(1, 3, 32, 32), MacConvention.CONV_LINEAR);
+ * System.out.println(p.toTable());
+ * }</pre>
+ */
+public final class ModelProfile {
+
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
+
+    private final Shape inputShape;
+    private final MacConvention convention;
+    private final ImmutableList<LayerProfile> layers;
+
+    private ModelProfile(Shape inputShape, MacConvention convention, List<LayerProfile> layers) {
+        this.inputShape = inputShape;
+        this.convention = convention;
+        this.layers = ImmutableList.copyOf(layers);
+    }
+
+    /**
+     * Profiles an initialised block.
+     *
+     * @param block the block (its parameters must be initialised)
+     * @param inputShape the input shape, batch included
+     * @param convention which operations count as MACs
+     * @return the profile
+     */
+    public static ModelProfile of(Block block, Shape inputShape, MacConvention convention) {
+        Preconditions.checkArgument(block.isInitialized(), "initialise the block before profiling it");
+        Preconditions.checkNotNull(convention, "convention");
+        Walker walker = new Walker(convention);
+        walker.walk(block, "", new Shape[] {inputShape});
+        return new ModelProfile(inputShape, convention, walker.rows);
+    }
+
+    /** @return the input shape profiled */
+    public Shape inputShape() {
+        return inputShape;
+    }
+
+    /** @return the MAC convention used */
+    public MacConvention convention() {
+        return convention;
+    }
+
+    /** @return every costed block in execution order */
+    public List<LayerProfile> layers() {
+        return layers;
+    }
+
+    /** @return blocks the profiler could not cost (counted as zero) */
+    public List<LayerProfile> unknownLayers() {
+        return layers.stream().filter(l -> !l.known()).collect(ImmutableList.toImmutableList());
+    }
+
+    /** @return total trainable parameters */
+    public long params() {
+        return layers.stream().mapToLong(LayerProfile::params).sum();
+    }
+
+    /** @return total nonzero trainable parameters */
+    public long nonzeroParams() {
+        return layers.stream().mapToLong(LayerProfile::nonzeroParams).sum();
+    }
+
+    /** @return total dense MACs */
+    public long macs() {
+        return layers.stream().mapToLong(LayerProfile::macs).sum();
+    }
+
+    /** @return total effective MACs (sparse layers scaled by their weight density) */
+    public long effectiveMacs() {
+        return layers.stream().mapToLong(LayerProfile::effectiveMacs).sum();
+    }
+
+    /** @return total memory accesses */
+    public long memoryAccesses() {
+        return layers.stream().mapToLong(LayerProfile::memoryAccesses).sum();
+    }
+
+    /** @return fraction of zero parameters over the whole model */
+    public double sparsity() {
+        long p = params();
+        return p == 0 ? 0 : 1.0 - (double) nonzeroParams() / p;
+    }
+
+    /**
+     * Returns the model size with every parameter stored.
+     *
+     * @param bitWidth bits per parameter (32 for float32)
+     * @return bytes
+     */
+    public long sizeBytes(int bitWidth) {
+        return bytes(params(), bitWidth);
+    }
+
+    /**
+     * Returns the model size counting only nonzero parameters.
+     *
+     * @param bitWidth bits per parameter
+     * @return bytes
+     */
+    public long nonzeroSizeBytes(int bitWidth) {
+        return bytes(nonzeroParams(), bitWidth);
+    }
+
+    private static long bytes(long count, int bitWidth) {
+        Preconditions.checkArgument(bitWidth > 0, "bit width must be positive, got %s", bitWidth);
+        return (count * bitWidth + 7) / 8;
+    }
+
+    /** @return the per-layer table with totals, as fixed-width text */
+    public String toTable() {
+        StringBuilder sb = new StringBuilder();
+        String format = "%-44s %-20s %-18s %12s %12s %8s %15s %15s %15s%n";
+        sb.append(String.format(Locale.ROOT, format, "layer", "type", "output", "params", "nonzero", "sparsity",
+                "MACs", "effective MACs", "memory acc."));
+        for (LayerProfile l : layers) {
+            sb.append(String.format(Locale.ROOT, format, l.path(), l.known() ? l.type() : l.type() + " (UNKNOWN)",
+                    l.outputShape(), n(l.params()), n(l.nonzeroParams()),
+                    String.format(Locale.ROOT, "%.1f%%", 100 * l.sparsity()), n(l.macs()), n(l.effectiveMacs()),
+                    n(l.memoryAccesses())));
+        }
+        sb.append(String.format(Locale.ROOT, format, "TOTAL", convention.name().toLowerCase(Locale.ROOT),
+                inputShape + "→", n(params()), n(nonzeroParams()),
+                String.format(Locale.ROOT, "%.1f%%", 100 * sparsity()), n(macs()), n(effectiveMacs()),
+                n(memoryAccesses())));
+        sb.append(String.format(Locale.ROOT, "size: %s bytes dense (fp32), %s bytes counting nonzeros%n",
+                n(sizeBytes(32)), n(nonzeroSizeBytes(32))));
+        if (!unknownLayers().isEmpty()) {
+            sb.append("WARNING: ").append(unknownLayers().size())
+                    .append(" block(s) of unknown cost counted as zero\n");
+        }
+        return sb.toString();
+    }
+
+    /** @return the profile as JSON (layers and totals) */
+    public String toJson() {
+        JsonObject o = new JsonObject();
+        o.addProperty("inputShape", inputShape.toString());
+        o.addProperty("convention", convention.name());
+        JsonArray rows = new JsonArray();
+        for (LayerProfile l : layers) {
+            JsonObject r = GSON.toJsonTree(l).getAsJsonObject();
+            r.addProperty("outputShape", l.outputShape().toString());
+            r.addProperty("sparsity", l.sparsity());
+            rows.add(r);
+        }
+        o.add("layers", rows);
+        JsonObject totals = new JsonObject();
+        totals.addProperty("params", params());
+        totals.addProperty("nonzeroParams", nonzeroParams());
+        totals.addProperty("macs", macs());
+        totals.addProperty("effectiveMacs", effectiveMacs());
+        totals.addProperty("memoryAccesses", memoryAccesses());
+        totals.addProperty("sizeBytesFp32", sizeBytes(32));
+        totals.addProperty("nonzeroSizeBytesFp32", nonzeroSizeBytes(32));
+        totals.addProperty("unknownLayers", unknownLayers().size());
+        o.add("totals", totals);
+        return GSON.toJson(o);
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "ModelProfile(%s, %s: params %s, MACs %s, %d layers)", inputShape,
+                convention, n(params()), n(macs()), layers.size());
+    }
+
+    private static String n(long v) {
+        return String.format(Locale.ROOT, "%,d", v);
+    }
+
+    /** Walks a block tree, propagating shapes and adding a row per costed block. */
+    private static final class Walker {
+        private final MacConvention convention;
+        private final List<LayerProfile> rows = new ArrayList<>();
+
+        Walker(MacConvention convention) {
+            this.convention = convention;
+        }
+
+        Shape[] walk(Block block, String path, Shape[] in) {
+            if (block instanceof CostDescribed custom) {
+                Shape[] out = block.getOutputShapes(in);
+                LayerCost cost = custom.describeCost(in, out, convention);
+                add(block, path, block.getClass().getSimpleName(), out, cost.macs(), cost.memoryAccesses(), true);
+                return out;
+            }
+            if (block instanceof ResidualBlock residual) {
+                Shape[] x = in;
+                for (Pair<String, Block> child : children(block)) {
+                    if (child.getValue() != residual.getShortcut()) {
+                        x = walk(child.getValue(), join(path, child.getKey()), x);
+                    }
+                }
+                if (residual.getShortcut() != null) {
+                    Pair<String, Block> sc = children(block).stream()
+                            .filter(p -> p.getValue() == residual.getShortcut()).findFirst().orElseThrow();
+                    walk(sc.getValue(), join(path, sc.getKey()), in);
+                }
+                long n = x[0].size();
+                addRow(join(path, "add"), residual.isReluAfterAdd() ? "residual add + ReLU" : "residual add", x[0],
+                        0, 0, elementwise(n), elementwise(n), 3 * n, true);
+                return x;
+            }
+            if (block instanceof SequentialBlock) {
+                Shape[] x = in;
+                for (Pair<String, Block> child : children(block)) {
+                    x = walk(child.getValue(), join(path, child.getKey()), x);
+                }
+                return x;
+            }
+            if (block instanceof ParallelBlock) {
+                Shape[] out = block.getOutputShapes(in);
+                for (Pair<String, Block> child : children(block)) {
+                    walk(child.getValue(), join(path, child.getKey()), in);
+                }
+                addRow(join(path, "join"), "ParallelBlock join", out[0], 0, 0, 0, 0, 0, false);
+                return out;
+            }
+            Shape[] out = block.getOutputShapes(in);
+            long inSize = in[0].size();
+            long outSize = out[0].size();
+            String type = block.getClass().getSimpleName();
+            if (block instanceof Convolution conv) {
+                long macs = outSize / conv.getFilters() * weight(block).size();
+                add(block, path, type, out, macs, 2 * macs + outSize, true);
+            } else if (block instanceof Linear) {
+                NDArray w = weight(block);
+                long macs = outSize / w.getShape().get(0) * w.size();
+                add(block, path, type, out, macs, 2 * macs + outSize, true);
+            } else if (block instanceof BatchNorm || block instanceof GlobalAvgPool2d) {
+                add(block, path, type, out, elementwise(outSize), inSize + outSize, true);
+            } else if (block instanceof Relu || block instanceof MaxPool2d || block instanceof ZeroPadShortcut) {
+                add(block, path, type, out, 0, inSize + outSize, true);
+            } else {
+                // LambdaBlock or a block nobody described: its function is opaque.
+                add(block, path, type, out, 0, 0, false);
+            }
+            return out;
+        }
+
+        private long elementwise(long outputElements) {
+            return convention == MacConvention.TORCHPROFILE ? outputElements : 0;
+        }
+
+        private void add(Block block, String path, String type, Shape[] out, long macs, long memory, boolean known) {
+            long params = 0;
+            long nonzero = 0;
+            for (Pair<String, Parameter> p : block.getDirectParameters()) {
+                if (p.getValue().requiresGradient()) {
+                    NDArray a = p.getValue().getArray();
+                    params += a.size();
+                    nonzero += nonzero(a);
+                }
+            }
+            long effective = macs;
+            NDArray w = weightOrNull(block);
+            if (w != null && w.size() > 0) {
+                effective = Math.round(macs * ((double) nonzero(w) / w.size()));
+            }
+            addRow(path.isEmpty() ? "(root)" : path, type, out[0], params, nonzero, macs, effective, memory, known);
+        }
+
+        private void addRow(String path, String type, Shape out, long params, long nonzero, long macs,
+                long effective, long memory, boolean known) {
+            rows.add(new LayerProfile(path, type, out, params, nonzero, macs, effective, memory, known));
+        }
+
+        private static List<Pair<String, Block>> children(Block block) {
+            return block.getChildren().stream().collect(ImmutableList.toImmutableList());
+        }
+
+        /** DJL joins levels of a parameter path with "_" ({@code 04layer1_010_01conv1}). */
+        private static String join(String path, String child) {
+            return path.isEmpty() ? child : path + "_" + child;
+        }
+
+        private static NDArray weight(Block block) {
+            NDArray w = weightOrNull(block);
+            Preconditions.checkState(w != null, "%s has no weight parameter", block);
+            return w;
+        }
+
+        private static NDArray weightOrNull(Block block) {
+            for (Pair<String, Parameter> p : block.getDirectParameters()) {
+                if (p.getValue().getType() == Parameter.Type.WEIGHT) {
+                    return p.getValue().getArray();
+                }
+            }
+            return null;
+        }
+
+        private static long nonzero(NDArray a) {
+            try (NDArray nz = a.countNonzero()) {
+                return nz.getLong();
+            }
+        }
+    }
+}
