@@ -1,0 +1,91 @@
+package ai.djl.pruning.unstructured;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertTrue;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import java.util.Map;
+import org.testng.annotations.DataProvider;
+import org.testng.annotations.Test;
+
+public class MaskedTrainingTest {
+
+    @DataProvider
+    public Object[][] optimizers() {
+        return new Object[][] {
+            {"sgd-momentum-wd", Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.05f)).optMomentum(0.9f)
+                    .optWeightDecays(1e-3f).build()},
+            {"adam", Optimizer.adam().optLearningRateTracker(Tracker.fixed(0.01f)).optWeightDecays(1e-3f).build()},
+        };
+    }
+
+    @Test(dataProvider = "optimizers")
+    public void prunedWeightsStayExactlyZeroFor250Steps(String name, Optimizer optimizer) {
+        try (Model model = Model.newInstance("masked-" + name)) {
+            model.setBlock(SmallNets.convNet(model.getNDManager()));
+            Block net = model.getBlock();
+            // Momentum from dense training first, so that pruned weights would be revived without masks.
+            Map<String, float[]> before = SmallNets.snapshot(net);
+            PruningMasks masks = MagnitudePruner.builder().build()
+                    .masks(net, SparsityPlan.uniform(PrunableParameters.of(net).keySet(), 0.7));
+            DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()).optOptimizer(optimizer);
+            MaskedOptimizer masked = MaskedOptimizer.install(config, net, masks);
+            try (Trainer trainer = model.newTrainer(config); NDManager data = NDManager.newBaseManager()) {
+                trainer.initialize(new Shape(4, 3, 6, 6));
+                for (int step = 0; step < 250; step++) {
+                    try (NDManager batch = data.newSubManager()) {
+                        NDArray x = batch.randomNormal(new Shape(4, 3, 6, 6));
+                        NDArray y = batch.randomInteger(0, 4, new Shape(4), DataType.FLOAT32);
+                        try (GradientCollector gc = trainer.newGradientCollector()) {
+                            NDList out = trainer.forward(new NDList(x));
+                            gc.backward(trainer.getLoss().evaluate(new NDList(y), out));
+                        }
+                        trainer.step();
+                    }
+                }
+            }
+            masked.close();
+            Map<String, float[]> after = SmallNets.snapshot(net);
+            long pruned = 0;
+            for (Map.Entry<String, PruningMasks.Mask> e : masks.masks().entrySet()) {
+                float[] w = after.get(e.getKey());
+                for (int i = 0; i < w.length; i++) {
+                    if (!e.getValue().kept().get(i)) {
+                        assertEquals(Float.floatToRawIntBits(w[i]), 0, e.getKey() + "[" + i + "] = " + w[i]); // +0.0
+                        pruned++;
+                    }
+                }
+            }
+            assertTrue(pruned > 300, "pruned " + pruned);
+            // The survivors did train.
+            assertTrue(!java.util.Arrays.equals(before.get("04conv2_weight"), after.get("04conv2_weight")));
+        }
+    }
+
+    @Test
+    public void scheduleFractions() {
+        PruningSchedule agp = PruningSchedule.agp(1, 4, 2);
+        assertEquals(agp.fraction(0), 0.0);
+        assertEquals(agp.fraction(1), 0.0);
+        assertEquals(agp.fraction(5), 1 - Math.pow(0.5, 3), 1e-12);
+        assertEquals(agp.fraction(9), 1.0);
+        assertEquals(agp.fraction(20), 1.0);
+        assertEquals(PruningSchedule.oneShot().fraction(0), 1.0);
+        PruningSchedule iterative = PruningSchedule.iterative(4, 2);
+        assertEquals(iterative.fraction(0), 0.25);
+        assertEquals(iterative.fraction(2), 0.5);
+        assertEquals(iterative.fraction(7), 1.0);
+    }
+}
