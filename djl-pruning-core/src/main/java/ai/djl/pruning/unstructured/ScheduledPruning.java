@@ -56,6 +56,18 @@ public final class ScheduledPruning extends TrainingListenerAdapter {
     }
 
     /**
+     * Sets the epochs already completed (a resumed run continues its schedule).
+     *
+     * @param epochs completed epochs
+     * @return this listener
+     */
+    public ScheduledPruning optStartEpoch(int epochs) {
+        Preconditions.checkArgument(epochs >= 0, "start epoch must be >= 0");
+        this.epoch = epochs;
+        return this;
+    }
+
+    /**
      * Returns the plan scheduled after some epochs.
      *
      * @param epochs epochs completed

@@ -24,6 +24,7 @@ import picocli.CommandLine.Option;
             ProfileCommand.class,
             BenchCommand.class,
             PlotsCommand.class,
+            FineGrainedCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main {

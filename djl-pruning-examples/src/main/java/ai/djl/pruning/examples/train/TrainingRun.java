@@ -7,6 +7,12 @@ import ai.djl.pruning.analysis.AccuracyResult;
 import ai.djl.pruning.examples.data.Cifar10;
 import ai.djl.pruning.io.AtomicFiles;
 import ai.djl.pruning.io.CheckpointException;
+import ai.djl.pruning.unstructured.MaskedOptimizer;
+import ai.djl.pruning.unstructured.PrunableParameters;
+import ai.djl.pruning.unstructured.PruningMasks;
+import ai.djl.pruning.unstructured.PruningSchedule;
+import ai.djl.pruning.unstructured.ScheduledPruning;
+import ai.djl.pruning.unstructured.SparsityPlan;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.EasyTrain;
 import ai.djl.training.Trainer;
@@ -48,11 +54,15 @@ public final class TrainingRun {
     private final Settings settings;
     private final Path output;
     private final PrintStream log;
+    private final SparsityPlan pruningPlan;
+    private final PruningSchedule pruningSchedule;
 
     private TrainingRun(Builder b) {
         this.settings = new Settings(b.epochs, b.learningRate, b.momentum, b.weightDecay, b.schedule.name());
         this.output = b.output;
         this.log = b.log;
+        this.pruningPlan = b.pruningPlan;
+        this.pruningSchedule = b.pruningSchedule;
     }
 
     /** @return a new builder */
@@ -110,6 +120,23 @@ public final class TrainingRun {
                         .build())
                 .addTrainingListeners(TrainingListener.Defaults.logging())
                 .addTrainingListeners(stats);
+        MaskedOptimizer masked = null;
+        if (pruningPlan != null) {
+            // Masks of a resumed run are the zeros the checkpoint holds; a new run starts unpruned.
+            PruningMasks held = PruningMasks.of(java.util.Map.of());
+            if (start > 0) {
+                java.util.Map<String, ai.djl.ndarray.NDArray> weights = new java.util.LinkedHashMap<>();
+                pruningPlan.sparsities().keySet().forEach(p ->
+                        weights.put(p, PrunableParameters.require(model.getBlock(), p).getArray()));
+                held = PruningMasks.fromArrays(weights);
+            }
+            masked = MaskedOptimizer.install(config, model.getBlock(), held);
+            MaskedOptimizer optimizer = masked;
+            config.addTrainingListeners(new ScheduledPruning(model.getBlock(), pruningPlan, pruningSchedule, masked)
+                    .optStartEpoch(start)
+                    .optOnPrune(e -> log.printf("pruning step after epoch %d: sparsity %.4f%n", e,
+                            optimizer.getMasks().sparsity())));
+        }
         try (Trainer trainer = model.newTrainer(config)) {
             trainer.initialize(new Shape(1, 3, 32, 32));
             for (int epoch = start + 1; epoch <= settings.epochs(); epoch++) {
@@ -131,6 +158,10 @@ public final class TrainingRun {
                 history.add(record);
                 store.save(model.getBlock(), history);
                 log.println(record.line());
+            }
+        } finally {
+            if (masked != null) {
+                masked.close();
             }
         }
         return history;
@@ -171,6 +202,8 @@ public final class TrainingRun {
         private LearningRateSchedule.Kind schedule = LearningRateSchedule.Kind.COSINE;
         private Path output;
         private PrintStream log = System.out;
+        private SparsityPlan pruningPlan;
+        private PruningSchedule pruningSchedule;
 
         private Builder() {}
 
@@ -252,6 +285,20 @@ public final class TrainingRun {
          */
         public Builder optLog(PrintStream log) {
             this.log = Preconditions.checkNotNull(log, "log");
+            return this;
+        }
+
+        /**
+         * Prunes by magnitude during the run and holds the masks exactly: the plan's sparsities are
+         * reached along the schedule (one-shot: before the first epoch), then kept until the end.
+         *
+         * @param finalPlan per-tensor final sparsities
+         * @param schedule the pruning schedule
+         * @return this builder
+         */
+        public Builder optPruning(SparsityPlan finalPlan, PruningSchedule schedule) {
+            this.pruningPlan = Preconditions.checkNotNull(finalPlan, "finalPlan");
+            this.pruningSchedule = Preconditions.checkNotNull(schedule, "schedule");
             return this;
         }
 
