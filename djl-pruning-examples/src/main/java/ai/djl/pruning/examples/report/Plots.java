@@ -95,6 +95,8 @@ public final class Plots {
             style(chart.getStyler());
             chart.getStyler().setLegendVisible(false);
             chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Area);
+            chart.getStyler().setXAxisDecimalPattern("0.00");
+            chart.getStyler().setXAxisMaxLabelCount(6);
             if (min <= max) {
                 chart.addSeries("w", centres, counts).setMarker(SeriesMarkers.NONE);
             }
