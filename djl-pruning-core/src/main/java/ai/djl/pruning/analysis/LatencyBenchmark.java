@@ -100,10 +100,24 @@ public final class LatencyBenchmark {
         double[] sorted = times.clone();
         Arrays.sort(sorted);
         int n = sorted.length;
-        double median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        double median = median(sorted);
         double p90 = sorted[Math.max(0, (int) Math.ceil(0.9 * n) - 1)];
         double mean = Arrays.stream(sorted).average().orElse(Double.NaN);
         return new LatencyResult(batch, device.toString(), usedThreads, warmup, repetitions, median, p90, mean, sorted[0]);
+    }
+
+    /**
+     * Returns the median.
+     *
+     * @param values at least one value
+     * @return the middle value, or the mean of the two middle values
+     */
+    public static double median(double... values) {
+        Preconditions.checkArgument(values.length > 0, "no values");
+        double[] s = values.clone();
+        Arrays.sort(s);
+        int n = s.length;
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
     }
 
     /** Options of a {@link LatencyBenchmark}. */

@@ -32,6 +32,8 @@ public class ModelProfileTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             Block linear = Linear.builder().setUnits(512).build();
             linear.initialize(manager, DataType.FLOAT32, new Shape(1, 1024));
+            // Deterministic nonzero values: a random initialisation may hold an exact 0.0.
+            ones(linear, Parameter.Type.WEIGHT);
             ones(linear, Parameter.Type.BIAS);
             ModelProfile dense = ModelProfile.of(linear, new Shape(1, 1024), MacConvention.CONV_LINEAR);
             assertEquals(dense.macs(), 524_288L);

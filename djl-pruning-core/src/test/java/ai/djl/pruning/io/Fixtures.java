@@ -66,13 +66,4 @@ final class Fixtures {
         return net;
     }
 
-    /** Copies every parameter's values, for bit-exact before/after comparisons. */
-    static Map<String, float[]> snapshot(Block block) {
-        Map<String, float[]> out = new LinkedHashMap<>();
-        for (Pair<String, Parameter> p : block.getParameters()) {
-            NDArray a = p.getValue().getArray();
-            out.put(p.getKey() + a.getShape(), a.toFloatArray());
-        }
-        return out;
-    }
 }

@@ -1,5 +1,6 @@
 package ai.djl.pruning.io;
 
+import ai.djl.pruning.ParameterSnapshot;
 import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
@@ -21,7 +22,7 @@ public class ParameterFilesTest {
             ParameterFiles.save(source, file);
             Block target = Fixtures.initialisedTinyNet(manager, 4);
             ParameterFiles.load(file, target);
-            StateDictLoaderTest.assertBitIdentical(Fixtures.snapshot(source), Fixtures.snapshot(target));
+            ParameterSnapshot.assertBitIdentical(ParameterSnapshot.of(source), ParameterSnapshot.of(target));
         }
     }
 
@@ -31,11 +32,11 @@ public class ParameterFilesTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             ParameterFiles.save(Fixtures.initialisedTinyNet(manager, 5), file);
             Block narrow = Fixtures.initialisedTinyNet(manager, 4);
-            Map<String, float[]> before = Fixtures.snapshot(narrow);
+            Map<String, float[]> before = ParameterSnapshot.of(narrow);
             CheckpointException e = expectThrows(CheckpointException.class, () -> ParameterFiles.load(file, narrow));
             assertTrue(e.getMessage().contains("shape mismatch for 01conv_weight: file has (5, 3, 3, 3), block expects (4, 3, 3, 3)"),
                     e.getMessage());
-            StateDictLoaderTest.assertBitIdentical(before, Fixtures.snapshot(narrow));
+            ParameterSnapshot.assertBitIdentical(before, ParameterSnapshot.of(narrow));
         }
     }
 
@@ -45,9 +46,9 @@ public class ParameterFilesTest {
         Files.writeString(file, "not parameters");
         try (NDManager manager = NDManager.newBaseManager()) {
             Block net = Fixtures.initialisedTinyNet(manager, 4);
-            Map<String, float[]> before = Fixtures.snapshot(net);
+            Map<String, float[]> before = ParameterSnapshot.of(net);
             expectThrows(CheckpointException.class, () -> ParameterFiles.load(file, net));
-            StateDictLoaderTest.assertBitIdentical(before, Fixtures.snapshot(net));
+            ParameterSnapshot.assertBitIdentical(before, ParameterSnapshot.of(net));
         }
     }
 }

@@ -1,5 +1,6 @@
 package ai.djl.pruning.io;
 
+import ai.djl.pruning.ParameterSnapshot;
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
@@ -61,7 +62,7 @@ public class StateDictLoaderTest {
         StateDict broken = StateDict.of("broken", ImmutableMap.copyOf(bad));
         try (NDManager manager = NDManager.newBaseManager()) {
             Block net = Fixtures.initialisedTinyNet(manager, 4);
-            Map<String, float[]> before = Fixtures.snapshot(net);
+            Map<String, float[]> before = ParameterSnapshot.of(net);
             CheckpointException e = expectThrows(CheckpointException.class,
                     () -> StateDictLoader.builder().build().load(broken, net));
             assertEquals(e.getProblems().size(), 3, e.getMessage());
@@ -69,7 +70,7 @@ public class StateDictLoaderTest {
             assertTrue(e.getMessage().contains("unexpected key extra.weight"), e.getMessage());
             assertTrue(e.getMessage().contains("shape mismatch for conv.weight: checkpoint has (4, 3, 1, 1), block expects (4, 3, 3, 3)"),
                     e.getMessage());
-            assertBitIdentical(before, Fixtures.snapshot(net));
+            ParameterSnapshot.assertBitIdentical(before, ParameterSnapshot.of(net));
         }
     }
 
@@ -77,12 +78,12 @@ public class StateDictLoaderTest {
     public void wrongWidthBlockIsRefused() throws Exception {
         try (NDManager manager = NDManager.newBaseManager()) {
             Block wide = Fixtures.initialisedTinyNet(manager, 5);
-            Map<String, float[]> before = Fixtures.snapshot(wide);
+            Map<String, float[]> before = ParameterSnapshot.of(wide);
             CheckpointException e = expectThrows(CheckpointException.class, () -> StateDictLoader.builder().build()
                     .load(Fixtures.resource("checkpoints/tiny_legacy.pt"), wide));
             // conv weight, BN gamma/beta/mean/var and fc weight all differ in width.
             assertEquals(e.getProblems().size(), 6, e.getMessage());
-            assertBitIdentical(before, Fixtures.snapshot(wide));
+            ParameterSnapshot.assertBitIdentical(before, ParameterSnapshot.of(wide));
         }
     }
 
@@ -93,14 +94,4 @@ public class StateDictLoaderTest {
                 .load(Fixtures.resource("checkpoints/tiny_zip.pt"), net));
     }
 
-    static void assertBitIdentical(Map<String, float[]> before, Map<String, float[]> after) {
-        assertEquals(after.keySet(), before.keySet());
-        before.forEach((k, v) -> {
-            float[] a = after.get(k);
-            assertEquals(a.length, v.length, k);
-            for (int i = 0; i < v.length; i++) {
-                assertEquals(Float.floatToRawIntBits(a[i]), Float.floatToRawIntBits(v[i]), k + "[" + i + "]");
-            }
-        });
-    }
 }

@@ -1,5 +1,6 @@
 package ai.djl.pruning.unstructured;
 
+import ai.djl.pruning.ParameterSnapshot;
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
@@ -40,7 +41,7 @@ public class PruningMasksTest {
     public void wrongShapeOrPathChangesNothing() {
         try (NDManager manager = NDManager.newBaseManager()) {
             Block net = SmallNets.convNet(manager);
-            Map<String, float[]> before = SmallNets.snapshot(net);
+            Map<String, float[]> before = ParameterSnapshot.of(net);
             PruningMasks bad = PruningMasks.of(Map.of(
                     "01conv1_weight", new PruningMasks.Mask(new Shape(8, 3, 3, 3), new BitSet()),
                     "04conv2_weight", new PruningMasks.Mask(new Shape(8, 8, 1, 1), new BitSet()),
@@ -49,7 +50,7 @@ public class PruningMasksTest {
             assertTrue(e.getMessage().contains("mask of 04conv2_weight has shape (8, 8, 1, 1), the parameter (8, 8, 3, 3)"),
                     e.getMessage());
             assertTrue(e.getMessage().contains("unknown parameter path '99nothing_weight'"), e.getMessage());
-            SmallNets.assertBitIdentical(before, SmallNets.snapshot(net));
+            ParameterSnapshot.assertBitIdentical(before, ParameterSnapshot.of(net));
         }
     }
 

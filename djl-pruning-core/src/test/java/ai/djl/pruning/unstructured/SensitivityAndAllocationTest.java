@@ -1,5 +1,6 @@
 package ai.djl.pruning.unstructured;
 
+import ai.djl.pruning.ParameterSnapshot;
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
@@ -21,7 +22,7 @@ public class SensitivityAndAllocationTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             Block net = SmallNets.convNet(manager);
             NDArray x = manager.randomNormal(new Shape(4, 3, 6, 6));
-            Map<String, float[]> before = SmallNets.snapshot(net);
+            Map<String, float[]> before = ParameterSnapshot.of(net);
             SensitivityScan.Evaluator score = b -> {
                 NDArray y = b.forward(new ParameterStore(manager, false), new NDList(x), false).head();
                 return 100 - y.abs().sum().getFloat();
@@ -29,7 +30,7 @@ public class SensitivityAndAllocationTest {
             SensitivityResult r = SensitivityScan.builder().optSparsities(0.5, 0.9).build().run(net, score, "probe");
             assertEquals(r.accuracies().size(), 3); // conv1, conv2, fc
             assertEquals(r.sizes().get("01conv1_weight"), Long.valueOf(8 * 3 * 9));
-            SmallNets.assertBitIdentical(before, SmallNets.snapshot(net));
+            ParameterSnapshot.assertBitIdentical(before, ParameterSnapshot.of(net));
             assertTrue(r.toCsv().startsWith("parameter,elements,0.50,0.90\n"), r.toCsv());
             // An evaluator that fails mid-scan still leaves the block as it was.
             int[] calls = {0};
@@ -39,7 +40,7 @@ public class SensitivityAndAllocationTest {
                 }
                 return 50;
             }, "probe"));
-            SmallNets.assertBitIdentical(before, SmallNets.snapshot(net));
+            ParameterSnapshot.assertBitIdentical(before, ParameterSnapshot.of(net));
         }
     }
 

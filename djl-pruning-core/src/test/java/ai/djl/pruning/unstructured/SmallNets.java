@@ -37,25 +37,7 @@ final class SmallNets {
         return net;
     }
 
-    static Map<String, float[]> snapshot(Block block) {
-        Map<String, float[]> out = new LinkedHashMap<>();
-        for (Pair<String, Parameter> p : block.getParameters()) {
-            out.put(p.getKey(), p.getValue().getArray().toFloatArray());
-        }
-        return out;
-    }
 
-    static void assertBitIdentical(Map<String, float[]> a, Map<String, float[]> b) {
-        org.testng.Assert.assertEquals(b.keySet(), a.keySet());
-        a.forEach((k, v) -> {
-            float[] w = b.get(k);
-            for (int i = 0; i < v.length; i++) {
-                if (Float.floatToRawIntBits(v[i]) != Float.floatToRawIntBits(w[i])) {
-                    throw new AssertionError(k + "[" + i + "]: " + v[i] + " != " + w[i]);
-                }
-            }
-        });
-    }
 
     static void setWeight(Block block, String path, float[] values) {
         NDArray a = PrunableParameters.require(block, path).getArray();

@@ -1,5 +1,6 @@
 package ai.djl.pruning.unstructured;
 
+import ai.djl.pruning.ParameterSnapshot;
 import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
@@ -30,19 +31,19 @@ public class SparseParameterFileTest {
             long sparse = Files.size(dir.resolve("sparse.bin"));
             // 25% of 131,072 weights kept: 16 KiB of bits + 128 KiB of values vs 512 KiB dense.
             assertTrue(sparse < 0.3 * dense, sparse + " vs " + dense);
-            Map<String, float[]> saved = SmallNets.snapshot(net);
+            Map<String, float[]> saved = ParameterSnapshot.of(net);
             Block copy = Linear.builder().setUnits(256).build();
             copy.initialize(manager, DataType.FLOAT32, new Shape(1, 512));
             SparseParameterFile.load(dir.resolve("sparse.bin"), copy);
-            SmallNets.assertBitIdentical(saved, SmallNets.snapshot(copy));
+            ParameterSnapshot.assertBitIdentical(saved, ParameterSnapshot.of(copy));
 
             Block other = Linear.builder().setUnits(128).build();
             other.initialize(manager, DataType.FLOAT32, new Shape(1, 512));
-            Map<String, float[]> before = SmallNets.snapshot(other);
+            Map<String, float[]> before = ParameterSnapshot.of(other);
             CheckpointException e = expectThrows(CheckpointException.class,
                     () -> SparseParameterFile.load(dir.resolve("sparse.bin"), other));
             assertTrue(e.getMessage().contains("shape mismatch for weight"), e.getMessage());
-            SmallNets.assertBitIdentical(before, SmallNets.snapshot(other));
+            ParameterSnapshot.assertBitIdentical(before, ParameterSnapshot.of(other));
         }
     }
 }

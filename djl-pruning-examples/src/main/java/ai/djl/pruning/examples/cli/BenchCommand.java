@@ -78,7 +78,7 @@ final class BenchCommand implements Callable<Integer> {
                 System.out.println("original:   " + last[0][i]);
                 System.out.println("compressed: " + last[1][i]);
                 CompressionReport report = CompressionReport.builder()
-                        .addLatency(median(medians[0][i]), median(medians[1][i]))
+                        .addLatency(LatencyBenchmark.median(medians[0][i]), LatencyBenchmark.median(medians[1][i]))
                         .add("MACs (M)", pa.macs() / 1e6, pb.macs() / 1e6, false)
                         .add("Params (M)", pa.params() / 1e6, pb.params() / 1e6, false)
                         .build();
@@ -87,11 +87,5 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        java.util.Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 }

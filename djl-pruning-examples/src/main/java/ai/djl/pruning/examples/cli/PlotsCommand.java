@@ -29,8 +29,7 @@ final class PlotsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CifarModel zoo = CifarModel.of(model);
-        try (Model m = weights != null || zoo.checkpointFile().isPresent()
-                ? ZooModels.load(zoo, weights) : ZooModels.newModel(zoo)) {
+        try (Model m = ZooModels.open(zoo, weights)) {
             Path all = output.resolve(zoo.modelName() + "-weight-histograms.png");
             Path nonzero = output.resolve(zoo.modelName() + "-weight-histograms-nonzero.png");
             Path params = output.resolve(zoo.modelName() + "-parameter-distribution.png");

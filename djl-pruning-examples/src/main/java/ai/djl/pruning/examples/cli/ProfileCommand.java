@@ -38,8 +38,7 @@ final class ProfileCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         CifarModel zoo = CifarModel.of(model);
         MacConvention mac = parseConvention(convention);
-        try (Model m = weights != null || zoo.checkpointFile().isPresent()
-                ? ZooModels.load(zoo, weights) : ZooModels.newModel(zoo)) {
+        try (Model m = ZooModels.open(zoo, weights)) {
             ModelProfile profile = ModelProfile.of(m.getBlock(), ZooModels.INPUT_SHAPE, mac);
             System.out.print(profile.toTable());
             if (json != null) {

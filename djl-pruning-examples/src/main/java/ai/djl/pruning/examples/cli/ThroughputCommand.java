@@ -4,6 +4,7 @@ import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pruning.analysis.AccuracyEvaluation;
+import ai.djl.pruning.analysis.LatencyBenchmark;
 import ai.djl.pruning.examples.data.Cifar10;
 import ai.djl.pruning.examples.zoo.CifarModel;
 import ai.djl.pruning.examples.zoo.ZooModels;
@@ -82,15 +83,12 @@ final class ThroughputCommand implements Callable<Integer> {
                         }
                     }
                     if (r >= 0) {
-                        java.util.Arrays.sort(times);
-                        medians[t][r] = times[steps / 2];
+                        medians[t][r] = LatencyBenchmark.median(times);
                     }
                 }
             }
         }
-        java.util.Arrays.sort(medians[0]);
-        java.util.Arrays.sort(medians[1]);
-        return new double[] {medians[0][rounds / 2], medians[1][rounds / 2]};
+        return new double[] {LatencyBenchmark.median(medians[0]), LatencyBenchmark.median(medians[1])};
     }
 
     private static DefaultTrainingConfig sgdConfig() {

@@ -63,6 +63,20 @@ public final class ZooModels {
     }
 
     /**
+     * Opens a model for inspection: with the given weights, else the pretrained checkpoint if the zoo has
+     * one, else randomly initialised.
+     *
+     * @param model the zoo entry
+     * @param weights a weight file, or null
+     * @return the DJL model; close it when done
+     * @throws IOException if a file cannot be read
+     * @throws CheckpointException if the weights do not fit the network
+     */
+    public static Model open(CifarModel model, Path weights) throws IOException, CheckpointException {
+        return weights != null || model.checkpointFile().isPresent() ? load(model, weights) : newModel(model);
+    }
+
+    /**
      * Loads a weight file into an initialised block, choosing the reader by extension.
      *
      * @param file {@code .params} (DJL) or a PyTorch file
