@@ -1,0 +1,373 @@
+package ai.djl.pruning.structured;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.pruning.nn.GlobalAvgPool2d;
+import ai.djl.pruning.nn.MaxPool2d;
+import ai.djl.pruning.nn.NamedSequentialBlock;
+import ai.djl.pruning.nn.Relu;
+import ai.djl.pruning.nn.ResidualBlock;
+import ai.djl.pruning.nn.ZeroPadShortcut;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import com.google.common.base.Preconditions;
+import com.google.common.collect.ImmutableSortedSet;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Channel pruning that physically shrinks a block: plan (which channels, ranked by an {@link
+ * Importance}), then apply (build a <em>new</em>, narrower block with sliced copies of the parameters;
+ * the user's block is untouched). Apply verifies on a probe input that the new block's output equals the
+ * original's with the pruned channels masked (conv filter, bias, BatchNorm γ and β zeroed).
+ *
+ * <pre>{@code
+ * ChannelPruner pruner = ChannelPruner.builder().optImportance(Importance.l2()).build();
+ * ChannelPruningPlan plan = pruner.plan(net, new Shape(1, 3, 32, 32), 0.3);
+ * Block smaller = pruner.apply(net, plan, manager);
+ * }</pre>
+ */
+public final class ChannelPruner {
+
+    private final Importance importance;
+    private final int minChannels;
+    private final float tolerance;
+    private final java.util.function.Predicate<String> protect;
+
+    private ChannelPruner(Builder b) {
+        this.protect = b.protect;
+        this.importance = b.importance;
+        this.minChannels = b.minChannels;
+        this.tolerance = b.tolerance;
+    }
+
+    /** @return a builder (L2 importance, at least 1 channel per layer, verification to 1e-5) */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Plans to remove {@code round(ratio · n)} of the n channels of every unprotected group, lowest
+     * importance first, never leaving a layer with fewer than the minimum channels. Groups touching the
+     * network's input or output, or a layer matched by {@link Builder#optProtect}, are left whole.
+     *
+     * @param block an initialised block
+     * @param inputShape its input shape
+     * @param ratio fraction of each group's channels to remove, in [0, 1)
+     * @return the plan
+     */
+    public ChannelPruningPlan plan(Block block, Shape inputShape, double ratio) {
+        Preconditions.checkArgument(ratio >= 0 && ratio < 1, "pruning ratio must be in [0, 1), got %s", ratio);
+        DependencyGraph graph = DependencyGraph.of(block, inputShape);
+        Set<Integer> pruned = new TreeSet<>();
+        for (ChannelGroup g : graph.groups()) {
+            if (g.isProtected() || g.layers().stream().anyMatch(l -> protect.test(l.path()))) {
+                continue;
+            }
+            double[] scores = importance.score(g);
+            List<Integer> order = new ArrayList<>();
+            for (int i = 0; i < scores.length; i++) {
+                order.add(i);
+            }
+            order.sort(Comparator.comparingDouble(i -> scores[i]));
+            long target = Math.round(ratio * g.channels().size());
+            int removed = 0;
+            for (int i : order) {
+                if (removed >= target) {
+                    break;
+                }
+                int channel = g.channels().get(i);
+                if (leavesEnough(g, pruned, channel)) {
+                    pruned.add(channel);
+                    removed++;
+                }
+            }
+        }
+        return new ChannelPruningPlan(graph, ImmutableSortedSet.copyOf(pruned));
+    }
+
+    private boolean leavesEnough(ChannelGroup g, Set<Integer> pruned, int channel) {
+        for (LayerChannels l : g.layers()) {
+            if (l.role() == ChannelRole.SHORTCUT_PAD) {
+                continue;
+            }
+            int kept = 0;
+            boolean touches = false;
+            for (int c : l.channels()) {
+                touches |= c == channel;
+                kept += pruned.contains(c) || c == channel ? 0 : 1;
+            }
+            if (touches && kept < minChannels) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Builds the pruned block: new blocks of the same types and names, narrower where the plan says,
+     * initialised and filled with slices of the original parameters; then verifies it.
+     *
+     * @param block the original (not modified)
+     * @param plan a plan made for this block
+     * @param manager owns the new block's parameters
+     * @return the new block
+     * @throws IllegalStateException if the verification fails
+     */
+    public Block apply(Block block, ChannelPruningPlan plan, NDManager manager) {
+        Map<String, Keep> keep = keepIndices(plan, plan.pruned());
+        Block pruned = rebuildAndCopy(block, plan.graph().inputShape(), keep, manager);
+        verify(block, pruned, plan, manager);
+        return pruned;
+    }
+
+    /** Indices kept along each layer's output (axis 0) and input (axis 1) dimensions. */
+    private record Keep(int[] out, int[] in, int[] padOut, int padBefore, int padAfter) {}
+
+    private static Map<String, Keep> keepIndices(ChannelPruningPlan plan, Set<Integer> pruned) {
+        Map<String, int[]> outs = new HashMap<>();
+        Map<String, int[]> ins = new HashMap<>();
+        Map<String, Keep> keep = new HashMap<>();
+        for (LayerChannels l : plan.graph().layers()) {
+            int[] kept = kept(l.channels(), pruned);
+            switch (l.role()) {
+                case CONV_OUT, LINEAR_OUT, BATCH_NORM -> outs.put(l.path(), kept);
+                case CONV_IN, LINEAR_IN -> ins.put(l.path(), kept);
+                case DEPTHWISE -> outs.put(l.path(), kept); // weight (C, 1, k, k): axis 0 only
+                case SHORTCUT_PAD -> {
+                    ZeroPadShortcut pad = (ZeroPadShortcut) l.block();
+                    int before = 0;
+                    int after = 0;
+                    for (int i = 0; i < l.width(); i++) {
+                        if (!pruned.contains(l.channels()[i])) {
+                            before += i < pad.getPadBefore() ? 1 : 0;
+                            after += i >= l.width() - pad.getPadAfter() ? 1 : 0;
+                        }
+                    }
+                    keep.put(l.path(), new Keep(null, null, kept, before, after));
+                }
+                default -> throw new IllegalStateException("unknown role " + l.role());
+            }
+        }
+        Set<String> paths = new TreeSet<>(outs.keySet());
+        paths.addAll(ins.keySet());
+        for (String p : paths) {
+            keep.put(p, new Keep(outs.get(p), ins.get(p), null, 0, 0));
+        }
+        return keep;
+    }
+
+    private static int[] kept(int[] channels, Set<Integer> pruned) {
+        return java.util.stream.IntStream.range(0, channels.length).filter(i -> !pruned.contains(channels[i])).toArray();
+    }
+
+    private static Block rebuildAndCopy(Block block, Shape inputShape, Map<String, Keep> keep, NDManager manager) {
+        Block copy = rebuild(block, "", keep);
+        copy.initialize(manager, DataType.FLOAT32, inputShape);
+        Map<String, Parameter> target = new HashMap<>();
+        for (Pair<String, Parameter> p : copy.getParameters()) {
+            target.put(p.getKey(), p.getValue());
+        }
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            String name = p.getKey();
+            String layer = name.substring(0, name.lastIndexOf('_'));
+            Keep k = keep.get(layer);
+            NDArray src = p.getValue().getArray();
+            Parameter dst = Preconditions.checkNotNull(target.get(name), "rebuilt block lacks %s", name);
+            try (NDManager scope = manager.newSubManager()) {
+                NDArray v = src;
+                if (k != null && k.out() != null) {
+                    v = v.get(new NDIndex("{}", scope.create(k.out())));
+                }
+                if (k != null && k.in() != null && p.getValue().getType() == Parameter.Type.WEIGHT) {
+                    v = v.get(new NDIndex(":, {}", scope.create(k.in())));
+                }
+                Preconditions.checkState(v.getShape().equals(dst.getArray().getShape()),
+                        "slice of %s has shape %s, the rebuilt parameter %s", name, v.getShape(), dst.getArray().getShape());
+                dst.getArray().set(new NDIndex("..."), v);
+            }
+        }
+        return copy;
+    }
+
+    /** A new block of the same structure, with widths from {@code keep}. */
+    private static Block rebuild(Block block, String path, Map<String, Keep> keep) {
+        Keep k = keep.get(path);
+        if (block instanceof NamedSequentialBlock) {
+            NamedSequentialBlock out = new NamedSequentialBlock();
+            for (Pair<String, Block> c : block.getChildren()) {
+                out.add(c.getKey().substring(2), rebuild(c.getValue(), join(path, c.getKey()), keep));
+            }
+            return out;
+        }
+        if (block instanceof ResidualBlock r) {
+            ResidualBlock.Builder b = ResidualBlock.builder().optReluAfterAdd(r.isReluAfterAdd());
+            for (Pair<String, Block> c : block.getChildren()) {
+                Block child = rebuild(c.getValue(), join(path, c.getKey()), keep);
+                if (c.getValue() == r.getShortcut()) {
+                    b.optShortcut(c.getKey().substring(2), child);
+                } else {
+                    b.add(c.getKey().substring(2), child);
+                }
+            }
+            return b.build();
+        }
+        if (block instanceof SequentialBlock) {
+            SequentialBlock out = new SequentialBlock();
+            for (Pair<String, Block> c : block.getChildren()) {
+                out.add(rebuild(c.getValue(), join(path, c.getKey()), keep));
+            }
+            return out;
+        }
+        if (block instanceof Conv2d conv) {
+            int filters = k != null && k.out() != null ? k.out().length : conv.getFilters();
+            boolean depthwise = conv.getGroups() > 1;
+            return Conv2d.builder().setKernelShape(conv.getKernelShape()).optStride(conv.getStride())
+                    .optPadding(conv.getPadding()).optDilation(conv.getDilation())
+                    .optGroups(depthwise ? filters : 1).setFilters(filters).optBias(conv.isIncludeBias()).build();
+        }
+        if (block instanceof BatchNorm) {
+            return BatchNorm.builder().build();
+        }
+        if (block instanceof Linear) {
+            long units = k != null && k.out() != null ? k.out().length
+                    : block.getOutputShapes(block.getInputShapes())[0].get(1);
+            boolean bias = block.getDirectParameters().keys().contains("bias");
+            return Linear.builder().setUnits(units).optBias(bias).build();
+        }
+        if (block instanceof Relu) {
+            return new Relu();
+        }
+        if (block instanceof MaxPool2d pool) {
+            return new MaxPool2d(pool.getKernel(), pool.getStride());
+        }
+        if (block instanceof GlobalAvgPool2d) {
+            return new GlobalAvgPool2d();
+        }
+        if (block instanceof ZeroPadShortcut pad) {
+            return k == null ? new ZeroPadShortcut(pad.getStride(), pad.getPadBefore(), pad.getPadAfter())
+                    : new ZeroPadShortcut(pad.getStride(), k.padBefore(), k.padAfter());
+        }
+        throw new IllegalArgumentException("cannot rebuild " + block.getClass().getSimpleName() + " at " + path);
+    }
+
+    /** The pruned block must equal a copy of the original whose pruned channels are masked. */
+    private void verify(Block original, Block pruned, ChannelPruningPlan plan, NDManager manager) {
+        Shape in = plan.graph().inputShape();
+        try (NDManager scope = manager.newSubManager()) {
+            Block masked = rebuildAndCopy(original, in, keepIndices(plan, Set.of()), scope);
+            Map<String, Parameter> params = new HashMap<>();
+            for (Pair<String, Parameter> p : masked.getParameters()) {
+                params.put(p.getKey(), p.getValue());
+            }
+            for (LayerChannels l : plan.graph().layers()) {
+                boolean outputSide = l.role() == ChannelRole.CONV_OUT || l.role() == ChannelRole.LINEAR_OUT
+                        || l.role() == ChannelRole.DEPTHWISE || l.role() == ChannelRole.BATCH_NORM;
+                if (!outputSide) {
+                    continue;
+                }
+                for (int i = 0; i < l.width(); i++) {
+                    if (plan.pruned().contains(l.channels()[i])) {
+                        for (String name : new String[] {"weight", "bias", "gamma", "beta"}) {
+                            Parameter p = params.get(l.path() + "_" + name);
+                            if (p != null) {
+                                p.getArray().set(new NDIndex("{}", i), 0f);
+                            }
+                        }
+                    }
+                }
+            }
+            scope.getEngine().setRandomSeed(1234);
+            NDArray x = scope.randomNormal(in);
+            ParameterStore store = new ParameterStore(scope, false);
+            NDArray expected = masked.forward(store, new NDList(x), false).singletonOrThrow();
+            NDArray actual = pruned.forward(store, new NDList(x), false).singletonOrThrow();
+            float diff = expected.sub(actual).abs().max().getFloat();
+            float scale = Math.max(1f, expected.abs().max().getFloat());
+            Preconditions.checkState(diff <= tolerance * scale,
+                    "pruned block differs from the masked original by %s (tolerance %s × %s): refusing the result",
+                    diff, tolerance, scale);
+        }
+    }
+
+    private static String join(String path, String child) {
+        return path.isEmpty() ? child : path + "_" + child;
+    }
+
+    /** Options of a {@link ChannelPruner}. */
+    public static final class Builder {
+        private Importance importance = Importance.l2();
+        private int minChannels = 1;
+        private float tolerance = 1e-5f;
+        private java.util.function.Predicate<String> protect = p -> false;
+
+        private Builder() {}
+
+        /**
+         * Protects every group that touches a layer whose DJL path matches a regular expression (for
+         * example the classifier, so the last conv keeps its width).
+         *
+         * @param pattern the expression
+         * @return this builder
+         */
+        public Builder optProtect(String pattern) {
+            this.protect = java.util.regex.Pattern.compile(pattern).asPredicate();
+            return this;
+        }
+
+        /**
+         * Sets the criterion; default L2 norm.
+         *
+         * @param importance the criterion
+         * @return this builder
+         */
+        public Builder optImportance(Importance importance) {
+            this.importance = Preconditions.checkNotNull(importance, "importance");
+            return this;
+        }
+
+        /**
+         * Sets the fewest channels any layer keeps; default 1.
+         *
+         * @param minChannels at least 1
+         * @return this builder
+         */
+        public Builder optMinChannels(int minChannels) {
+            Preconditions.checkArgument(minChannels >= 1, "a layer must keep at least one channel");
+            this.minChannels = minChannels;
+            return this;
+        }
+
+        /**
+         * Sets the verification tolerance, relative to the largest output magnitude (at least 1); default 1e-5.
+         *
+         * @param tolerance a positive tolerance
+         * @return this builder
+         */
+        public Builder optTolerance(float tolerance) {
+            Preconditions.checkArgument(tolerance > 0, "tolerance must be positive");
+            this.tolerance = tolerance;
+            return this;
+        }
+
+        /** @return the pruner */
+        public ChannelPruner build() {
+            return new ChannelPruner(this);
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package ai.djl.pruning.structured;
+
+/** How a layer's parameters index a channel dimension. */
+public enum ChannelRole {
+    /** Output channels of a convolution: weight axis 0 and the bias. */
+    CONV_OUT,
+    /** Input channels of a convolution: weight axis 1. */
+    CONV_IN,
+    /** Input and output channels of a depthwise convolution together: weight axis 0 and the bias. */
+    DEPTHWISE,
+    /** Channels of a BatchNorm: γ, β, running mean and variance. */
+    BATCH_NORM,
+    /** Output neurons of a fully connected layer: weight axis 0 and the bias. */
+    LINEAR_OUT,
+    /** Input features of a fully connected layer: weight axis 1. */
+    LINEAR_IN,
+    /**
+     * Output positions of a zero-padding shortcut, as channels of the residual add it feeds: the
+     * pruner recounts the padding from the kept channels. No parameters.
+     */
+    SHORTCUT_PAD
+}

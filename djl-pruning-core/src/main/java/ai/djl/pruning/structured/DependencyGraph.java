@@ -1,0 +1,303 @@
+package ai.djl.pruning.structured;
+
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.pruning.nn.GlobalAvgPool2d;
+import ai.djl.pruning.nn.MaxPool2d;
+import ai.djl.pruning.nn.Relu;
+import ai.djl.pruning.nn.ResidualBlock;
+import ai.djl.pruning.nn.ZeroPadShortcut;
+import ai.djl.util.Pair;
+import com.google.common.base.Preconditions;
+import com.google.common.collect.ImmutableList;
+import com.google.common.collect.ImmutableSet;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Which channel dimensions of a block must be pruned together.
+ *
+ * <p>Every channel a conv or linear layer produces gets an id; the graph follows each tensor through the
+ * block tree as an array "channel id per position" and records, for every conv, BatchNorm and linear
+ * layer, which ids index its dimensions ({@link LayerChannels}). A residual add unifies the ids at each
+ * position of its two branches, with index maps: the CIFAR ResNets' "option A" shortcut
+ * ({@link ZeroPadShortcut}) shifts the input's channels by its front padding, and its zero channels
+ * couple to nothing. A depthwise convolution passes its input ids to its output. After the walk each id
+ * is resolved to its class (union-find): a class is one prunable channel, removed from every layer that
+ * indexes it. Channels of the network input and output are protected.
+ *
+ * <p>Understood blocks: {@link SequentialBlock} (and {@code NamedSequentialBlock}), {@link
+ * ResidualBlock}, {@link Conv2d} (regular or depthwise), {@link BatchNorm}, {@link Linear} after a
+ * global pool, {@link Relu}, {@link MaxPool2d}, {@link GlobalAvgPool2d}, {@link ZeroPadShortcut}. Any
+ * other block stops the analysis with an error naming it: never a silently wrong prune.
+ */
+public final class DependencyGraph {
+
+    private final ImmutableList<LayerChannels> layers;
+    private final ImmutableSet<Integer> protectedChannels;
+    private final int channelCount;
+    private final Shape inputShape;
+
+    private DependencyGraph(List<LayerChannels> layers, Set<Integer> protectedChannels, int channelCount,
+            Shape inputShape) {
+        this.layers = ImmutableList.copyOf(layers);
+        this.protectedChannels = ImmutableSet.copyOf(protectedChannels);
+        this.channelCount = channelCount;
+        this.inputShape = inputShape;
+    }
+
+    /**
+     * Analyses a block.
+     *
+     * @param block an initialised block
+     * @param inputShape its input shape (batch included)
+     * @return the graph
+     * @throws IllegalArgumentException naming the first block whose channel mapping is unknown
+     */
+    public static DependencyGraph of(Block block, Shape inputShape) {
+        Preconditions.checkArgument(block.isInitialized(), "initialise the block before analysing it");
+        Walker w = new Walker();
+        int[] input = w.fresh((int) inputShape.get(1));
+        Result out = w.walk(block, "", input, new Shape[] {inputShape});
+        // Resolve every id to its class.
+        List<LayerChannels> resolved = new ArrayList<>();
+        for (LayerChannels l : w.layers) {
+            resolved.add(new LayerChannels(l.path(), l.block(), l.role(), w.resolve(l.channels())));
+        }
+        Set<Integer> protect = new TreeSet<>();
+        for (int c : w.resolve(input)) {
+            protect.add(c);
+        }
+        for (int c : w.resolve(out.channels)) {
+            if (c >= 0) {
+                protect.add(c);
+            }
+        }
+        return new DependencyGraph(resolved, protect, w.parent.size(), inputShape);
+    }
+
+    /** @return every layer dimension with its channel classes, in execution order */
+    public List<LayerChannels> layers() {
+        return layers;
+    }
+
+    /** @return the input shape analysed */
+    public Shape inputShape() {
+        return inputShape;
+    }
+
+    /** @return channel classes of the network's input and output, which are never pruned */
+    public Set<Integer> protectedChannels() {
+        return protectedChannels;
+    }
+
+    /**
+     * Returns the coupled groups: sets of channel classes that share a layer dimension, each with the
+     * layer dimensions it spans.
+     *
+     * @return the groups, in order of first appearance
+     */
+    public List<ChannelGroup> groups() {
+        int[] parent = new int[channelCount];
+        for (int i = 0; i < parent.length; i++) {
+            parent[i] = i;
+        }
+        for (LayerChannels l : layers) {
+            for (int c : l.channels()) {
+                union(parent, l.channels()[0], c);
+            }
+        }
+        Map<Integer, List<LayerChannels>> layersByGroup = new LinkedHashMap<>();
+        Map<Integer, Set<Integer>> channelsByGroup = new LinkedHashMap<>();
+        for (LayerChannels l : layers) {
+            int g = find(parent, l.channels()[0]);
+            layersByGroup.computeIfAbsent(g, k -> new ArrayList<>()).add(l);
+            Set<Integer> set = channelsByGroup.computeIfAbsent(g, k -> new TreeSet<>());
+            for (int c : l.channels()) {
+                set.add(c);
+            }
+        }
+        List<ChannelGroup> out = new ArrayList<>();
+        layersByGroup.forEach((g, ls) -> {
+            Set<Integer> channels = channelsByGroup.get(g);
+            boolean prot = channels.stream().anyMatch(protectedChannels::contains);
+            out.add(new ChannelGroup(out.size(), ImmutableList.copyOf(channels), ImmutableList.copyOf(ls), prot));
+        });
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("DependencyGraph(" + inputShape + ")");
+        for (ChannelGroup g : groups()) {
+            sb.append("\n  ").append(g);
+        }
+        return sb.toString();
+    }
+
+    private static int find(int[] parent, int x) {
+        while (parent[x] != x) {
+            parent[x] = parent[parent[x]];
+            x = parent[x];
+        }
+        return x;
+    }
+
+    private static void union(int[] parent, int a, int b) {
+        int ra = find(parent, a);
+        int rb = find(parent, b);
+        if (ra != rb) {
+            parent[Math.max(ra, rb)] = Math.min(ra, rb);
+        }
+    }
+
+    private record Result(int[] channels, Shape[] shapes) {}
+
+    /** Follows channel ids through the block tree. */
+    private static final class Walker {
+        final List<Integer> parent = new ArrayList<>();
+        final List<LayerChannels> layers = new ArrayList<>();
+
+        int[] fresh(int n) {
+            int[] ids = new int[n];
+            for (int i = 0; i < n; i++) {
+                ids[i] = parent.size();
+                parent.add(parent.size());
+            }
+            return ids;
+        }
+
+        int find(int x) {
+            while (parent.get(x) != x) {
+                parent.set(x, parent.get(parent.get(x)));
+                x = parent.get(x);
+            }
+            return x;
+        }
+
+        void union(int a, int b) {
+            int ra = find(a);
+            int rb = find(b);
+            if (ra != rb) {
+                parent.set(Math.max(ra, rb), Math.min(ra, rb));
+            }
+        }
+
+        int[] resolve(int[] ids) {
+            int[] out = new int[ids.length];
+            for (int i = 0; i < ids.length; i++) {
+                out[i] = ids[i] < 0 ? ids[i] : find(ids[i]);
+            }
+            return out;
+        }
+
+        /** A zero channel (from padding) that reaches a layer gets an id of its own there. */
+        int[] materialise(int[] ids) {
+            int[] out = ids.clone();
+            for (int i = 0; i < out.length; i++) {
+                if (out[i] < 0) {
+                    out[i] = fresh(1)[0];
+                }
+            }
+            return out;
+        }
+
+        Result walk(Block block, String path, int[] in, Shape[] inShapes) {
+            if (block instanceof ResidualBlock residual) {
+                Result x = new Result(in, inShapes);
+                Pair<String, Block> shortcut = null;
+                for (Pair<String, Block> child : block.getChildren()) {
+                    if (child.getValue() == residual.getShortcut()) {
+                        shortcut = child;
+                    } else {
+                        x = walk(child.getValue(), join(path, child.getKey()), x.channels, x.shapes);
+                    }
+                }
+                int[] side = shortcut == null ? in
+                        : walk(shortcut.getValue(), join(path, shortcut.getKey()), in, inShapes).channels;
+                Preconditions.checkState(side.length == x.channels.length,
+                        "residual branches of %s differ in width: %s vs %s", path, x.channels.length, side.length);
+                int[] out = new int[side.length];
+                for (int i = 0; i < out.length; i++) {
+                    int a = x.channels[i];
+                    int b = side[i];
+                    if (a >= 0 && b >= 0) {
+                        union(a, b);
+                    }
+                    out[i] = a >= 0 ? a : b;
+                }
+                if (shortcut != null && shortcut.getValue() instanceof ZeroPadShortcut) {
+                    layers.add(new LayerChannels(join(path, shortcut.getKey()), shortcut.getValue(),
+                            ChannelRole.SHORTCUT_PAD, out.clone()));
+                }
+                return new Result(out, x.shapes);
+            }
+            if (block instanceof SequentialBlock) {
+                Result x = new Result(in, inShapes);
+                for (Pair<String, Block> child : block.getChildren()) {
+                    x = walk(child.getValue(), join(path, child.getKey()), x.channels, x.shapes);
+                }
+                return x;
+            }
+            Shape[] outShapes = block.getOutputShapes(inShapes);
+            if (block instanceof Conv2d conv) {
+                int groups = conv.getGroups();
+                int filters = conv.getFilters();
+                int[] ids = materialise(in);
+                if (groups == 1) {
+                    layers.add(new LayerChannels(path, block, ChannelRole.CONV_IN, ids));
+                    int[] out = fresh(filters);
+                    layers.add(new LayerChannels(path, block, ChannelRole.CONV_OUT, out));
+                    return new Result(out, outShapes);
+                }
+                if (groups == ids.length && filters == ids.length) {
+                    layers.add(new LayerChannels(path, block, ChannelRole.DEPTHWISE, ids));
+                    return new Result(ids, outShapes);
+                }
+                throw new IllegalArgumentException(String.format(
+                        "grouped convolution %s (%d groups, %d→%d channels) is not supported by channel pruning yet",
+                        path, groups, ids.length, filters));
+            }
+            if (block instanceof BatchNorm) {
+                int[] ids = materialise(in);
+                layers.add(new LayerChannels(path, block, ChannelRole.BATCH_NORM, ids));
+                return new Result(ids, outShapes);
+            }
+            if (block instanceof Linear) {
+                Preconditions.checkArgument(inShapes[0].dimension() == 2 && inShapes[0].get(1) == in.length,
+                        "linear layer %s takes input %s; only a linear layer after global pooling (one feature per "
+                                + "channel) is supported", path, inShapes[0]);
+                int[] ids = materialise(in);
+                layers.add(new LayerChannels(path, block, ChannelRole.LINEAR_IN, ids));
+                int[] out = fresh((int) outShapes[0].get(1));
+                layers.add(new LayerChannels(path, block, ChannelRole.LINEAR_OUT, out));
+                return new Result(out, outShapes);
+            }
+            if (block instanceof Relu || block instanceof MaxPool2d || block instanceof GlobalAvgPool2d) {
+                return new Result(in, outShapes);
+            }
+            if (block instanceof ZeroPadShortcut pad) {
+                int[] out = new int[pad.getPadBefore() + in.length + pad.getPadAfter()];
+                Arrays.fill(out, -1);
+                System.arraycopy(in, 0, out, pad.getPadBefore(), in.length);
+                return new Result(out, outShapes);
+            }
+            throw new IllegalArgumentException(String.format("cannot prune channels through %s at '%s': its channel "
+                    + "mapping is unknown (an opaque block); channel pruning stops here rather than guess",
+                    block.getClass().getSimpleName(), path.isEmpty() ? "(root)" : path));
+        }
+
+        private static String join(String path, String child) {
+            return path.isEmpty() ? child : path + "_" + child;
+        }
+    }
+}
