@@ -8,20 +8,14 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.convolutional.Conv2d;
-import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.BatchNorm;
-import ai.djl.pruning.nn.GlobalAvgPool2d;
-import ai.djl.pruning.nn.MaxPool2d;
-import ai.djl.pruning.nn.NamedSequentialBlock;
-import ai.djl.pruning.nn.Relu;
-import ai.djl.pruning.nn.ResidualBlock;
+import ai.djl.pruning.nn.BlockSpec;
 import ai.djl.pruning.nn.ZeroPadShortcut;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableSortedSet;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -136,8 +130,8 @@ public final class ChannelPruner {
         return pruned;
     }
 
-    /** Indices kept along each layer's output (axis 0) and input (axis 1) dimensions. */
-    private record Keep(int[] out, int[] in, int[] padOut, int padBefore, int padAfter) {}
+    /** Indices kept (in this order) along each layer's output (axis 0) and input (axis 1) dimensions. */
+    record Keep(int[] out, int[] in, int[] padOut, int padBefore, int padAfter) {}
 
     private static Map<String, Keep> keepIndices(ChannelPruningPlan plan, Set<Integer> pruned) {
         Map<String, int[]> outs = new HashMap<>();
@@ -176,8 +170,8 @@ public final class ChannelPruner {
         return java.util.stream.IntStream.range(0, channels.length).filter(i -> !pruned.contains(channels[i])).toArray();
     }
 
-    private static Block rebuildAndCopy(Block block, Shape inputShape, Map<String, Keep> keep, NDManager manager) {
-        Block copy = rebuild(block, "", keep);
+    static Block rebuildAndCopy(Block block, Shape inputShape, Map<String, Keep> keep, NDManager manager) {
+        Block copy = rebuild(block, keep);
         copy.initialize(manager, DataType.FLOAT32, inputShape);
         Map<String, Parameter> target = new HashMap<>();
         for (Pair<String, Parameter> p : copy.getParameters()) {
@@ -205,65 +199,47 @@ public final class ChannelPruner {
         return copy;
     }
 
-    /** A new block of the same structure, with widths from {@code keep}. */
-    private static Block rebuild(Block block, String path, Map<String, Keep> keep) {
-        Keep k = keep.get(path);
-        if (block instanceof NamedSequentialBlock) {
-            NamedSequentialBlock out = new NamedSequentialBlock();
-            for (Pair<String, Block> c : block.getChildren()) {
-                out.add(c.getKey().substring(2), rebuild(c.getValue(), join(path, c.getKey()), keep));
+    /** A new block of the same structure (described, narrowed, built), with widths from {@code keep}. */
+    private static Block rebuild(Block block, Map<String, Keep> keep) {
+        JsonObject spec = BlockSpec.describe(block);
+        narrow(spec, "", keep);
+        return BlockSpec.build(spec);
+    }
+
+    private static void narrow(JsonObject spec, String path, Map<String, Keep> keep) {
+        if (spec.has("children")) {
+            JsonArray children = spec.getAsJsonArray("children");
+            for (int i = 0; i < children.size(); i++) {
+                JsonObject child = children.get(i).getAsJsonObject();
+                String name = String.format("%02d%s", i + 1, child.get("name").getAsString());
+                narrow(child.getAsJsonObject("block"), join(path, name), keep);
             }
-            return out;
+            return;
         }
-        if (block instanceof ResidualBlock r) {
-            ResidualBlock.Builder b = ResidualBlock.builder().optReluAfterAdd(r.isReluAfterAdd());
-            for (Pair<String, Block> c : block.getChildren()) {
-                Block child = rebuild(c.getValue(), join(path, c.getKey()), keep);
-                if (c.getValue() == r.getShortcut()) {
-                    b.optShortcut(c.getKey().substring(2), child);
-                } else {
-                    b.add(c.getKey().substring(2), child);
+        Keep k = keep.get(path);
+        if (k == null) {
+            return;
+        }
+        switch (spec.get("type").getAsString()) {
+            case "Conv2d" -> {
+                if (k.out() != null) {
+                    if (spec.get("groups").getAsInt() > 1) {
+                        spec.addProperty("groups", k.out().length); // depthwise stays depthwise
+                    }
+                    spec.addProperty("filters", k.out().length);
                 }
             }
-            return b.build();
-        }
-        if (block instanceof SequentialBlock) {
-            SequentialBlock out = new SequentialBlock();
-            for (Pair<String, Block> c : block.getChildren()) {
-                out.add(rebuild(c.getValue(), join(path, c.getKey()), keep));
+            case "Linear" -> {
+                if (k.out() != null) {
+                    spec.addProperty("units", k.out().length);
+                }
             }
-            return out;
+            case "ZeroPadShortcut" -> {
+                spec.addProperty("padBefore", k.padBefore());
+                spec.addProperty("padAfter", k.padAfter());
+            }
+            default -> { }
         }
-        if (block instanceof Conv2d conv) {
-            int filters = k != null && k.out() != null ? k.out().length : conv.getFilters();
-            boolean depthwise = conv.getGroups() > 1;
-            return Conv2d.builder().setKernelShape(conv.getKernelShape()).optStride(conv.getStride())
-                    .optPadding(conv.getPadding()).optDilation(conv.getDilation())
-                    .optGroups(depthwise ? filters : 1).setFilters(filters).optBias(conv.isIncludeBias()).build();
-        }
-        if (block instanceof BatchNorm) {
-            return BatchNorm.builder().build();
-        }
-        if (block instanceof Linear) {
-            long units = k != null && k.out() != null ? k.out().length
-                    : block.getOutputShapes(block.getInputShapes())[0].get(1);
-            boolean bias = block.getDirectParameters().keys().contains("bias");
-            return Linear.builder().setUnits(units).optBias(bias).build();
-        }
-        if (block instanceof Relu) {
-            return new Relu();
-        }
-        if (block instanceof MaxPool2d pool) {
-            return new MaxPool2d(pool.getKernel(), pool.getStride());
-        }
-        if (block instanceof GlobalAvgPool2d) {
-            return new GlobalAvgPool2d();
-        }
-        if (block instanceof ZeroPadShortcut pad) {
-            return k == null ? new ZeroPadShortcut(pad.getStride(), pad.getPadBefore(), pad.getPadAfter())
-                    : new ZeroPadShortcut(pad.getStride(), k.padBefore(), k.padAfter());
-        }
-        throw new IllegalArgumentException("cannot rebuild " + block.getClass().getSimpleName() + " at " + path);
     }
 
     /** The pruned block must equal a copy of the original whose pruned channels are masked. */
@@ -292,11 +268,8 @@ public final class ChannelPruner {
                     }
                 }
             }
-            scope.getEngine().setRandomSeed(1234);
-            NDArray x = scope.randomNormal(in);
-            ParameterStore store = new ParameterStore(scope, false);
-            NDArray expected = masked.forward(store, new NDList(x), false).singletonOrThrow();
-            NDArray actual = pruned.forward(store, new NDList(x), false).singletonOrThrow();
+            NDArray expected = probe(masked, in, scope);
+            NDArray actual = probe(pruned, in, scope);
             float diff = expected.sub(actual).abs().max().getFloat();
             float scale = Math.max(1f, expected.abs().max().getFloat());
             Preconditions.checkState(diff <= tolerance * scale,
@@ -307,6 +280,13 @@ public final class ChannelPruner {
 
     private static String join(String path, String child) {
         return path.isEmpty() ? child : path + "_" + child;
+    }
+
+    /** Runs the block on a seeded random probe in inference mode. */
+    static NDArray probe(Block block, Shape inputShape, NDManager scope) {
+        scope.getEngine().setRandomSeed(1234);
+        NDArray x = scope.randomNormal(inputShape);
+        return block.forward(new ParameterStore(scope, false), new NDList(x), false).singletonOrThrow();
     }
 
     /** Options of a {@link ChannelPruner}. */

@@ -27,7 +27,7 @@ public class ChannelPrunerTest {
     private static final Shape IN = new Shape(2, 8, 8, 8);
 
     /** Bottleneck: 1×1 reduce, 3×3 depthwise, 1×1 expand, with a 1×1 conv + BN shortcut (8 → 16). */
-    private static Block bottleneckNet() {
+    static Block bottleneckNet() {
         ResidualBlock block = ResidualBlock.builder()
                 .add("conv1", conv(6, 1, 1)).add("bn1", BatchNorm.builder().build()).add("relu1", new Relu())
                 .add("conv2", conv(6, 3, 6)).add("bn2", BatchNorm.builder().build()).add("relu2", new Relu())

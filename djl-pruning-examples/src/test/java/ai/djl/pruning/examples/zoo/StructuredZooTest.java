@@ -55,4 +55,18 @@ public class StructuredZooTest {
             }
         }
     }
+
+    @Test
+    public void sortingResNet56KeepsItsTestAccuracy() throws Exception {
+        ai.djl.pruning.examples.SharedData.require("models/resnet56-4bfd9763.th");
+        ai.djl.pruning.examples.SharedData.require("cifar10/test_batch.bin");
+        var test = ai.djl.pruning.examples.data.Cifar10.builder()
+                .optUsage(ai.djl.pruning.examples.data.Cifar10.Usage.TEST).setSampling(250, false).build();
+        try (Model net = ZooModels.load(CifarModel.RESNET56, null); NDManager manager = NDManager.newBaseManager()) {
+            Block sorted = ai.djl.pruning.structured.ChannelSorter.builder().build()
+                    .sort(net.getBlock(), ZooModels.INPUT_SHAPE, manager);
+            var accuracy = ai.djl.pruning.analysis.AccuracyEvaluation.evaluate(sorted, test);
+            assertEquals(accuracy.correct(), 9339L);
+        }
+    }
 }

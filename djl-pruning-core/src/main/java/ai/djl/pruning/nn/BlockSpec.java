@@ -1,0 +1,169 @@
+package ai.djl.pruning.nn;
+
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.util.Pair;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+
+/**
+ * The architecture of a block tree as JSON: every block's type, widths and options, children with
+ * their names. {@link #describe} and {@link #build} are inverse: a pruned model is saved as its spec
+ * plus its parameters and rebuilt without the original code guessing its widths.
+ *
+ * <p>Known blocks: {@link NamedSequentialBlock}, {@link SequentialBlock}, {@link ResidualBlock},
+ * {@link Conv2d}, {@link BatchNorm} (default ε and momentum), {@link Linear}, {@link Relu}, {@link
+ * MaxPool2d}, {@link GlobalAvgPool2d}, {@link ZeroPadShortcut}. Others are refused with their name.
+ */
+public final class BlockSpec {
+
+    private BlockSpec() {}
+
+    /**
+     * Describes a block tree.
+     *
+     * @param block the block (initialised, for the linear layers' widths)
+     * @return its spec
+     * @throws IllegalArgumentException naming a block that cannot be described
+     */
+    public static JsonObject describe(Block block) {
+        JsonObject o = new JsonObject();
+        if (block instanceof NamedSequentialBlock || block instanceof SequentialBlock) {
+            o.addProperty("type", block instanceof NamedSequentialBlock ? "NamedSequential" : "Sequential");
+            o.add("children", children(block, null));
+        } else if (block instanceof ResidualBlock r) {
+            o.addProperty("type", "Residual");
+            o.addProperty("reluAfterAdd", r.isReluAfterAdd());
+            o.add("children", children(block, r.getShortcut()));
+        } else if (block instanceof Conv2d c) {
+            o.addProperty("type", "Conv2d");
+            o.add("kernel", shape(c.getKernelShape()));
+            o.add("stride", shape(c.getStride()));
+            o.add("padding", shape(c.getPadding()));
+            o.add("dilation", shape(c.getDilation()));
+            o.addProperty("filters", c.getFilters());
+            o.addProperty("groups", c.getGroups());
+            o.addProperty("bias", c.isIncludeBias());
+        } else if (block instanceof BatchNorm) {
+            o.addProperty("type", "BatchNorm");
+        } else if (block instanceof Linear) {
+            o.addProperty("type", "Linear");
+            o.addProperty("units", block.getOutputShapes(block.getInputShapes())[0].get(1));
+            o.addProperty("bias", block.getDirectParameters().keys().contains("bias"));
+        } else if (block instanceof Relu) {
+            o.addProperty("type", "Relu");
+        } else if (block instanceof MaxPool2d p) {
+            o.addProperty("type", "MaxPool2d");
+            o.addProperty("kernel", p.getKernel());
+            o.addProperty("stride", p.getStride());
+        } else if (block instanceof GlobalAvgPool2d) {
+            o.addProperty("type", "GlobalAvgPool2d");
+        } else if (block instanceof ZeroPadShortcut z) {
+            o.addProperty("type", "ZeroPadShortcut");
+            o.addProperty("stride", z.getStride());
+            o.addProperty("padBefore", z.getPadBefore());
+            o.addProperty("padAfter", z.getPadAfter());
+        } else {
+            throw new IllegalArgumentException("cannot describe " + block.getClass().getSimpleName()
+                    + ": only the project's nn blocks and DJL's Conv2d, BatchNorm, Linear and sequences are supported");
+        }
+        return o;
+    }
+
+    /**
+     * Builds a new, uninitialised block tree from a spec.
+     *
+     * @param spec a spec from {@link #describe}
+     * @return the block
+     * @throws IllegalArgumentException for an unknown or malformed spec
+     */
+    public static Block build(JsonObject spec) {
+        String type = spec.get("type").getAsString();
+        switch (type) {
+            case "NamedSequential": {
+                NamedSequentialBlock b = new NamedSequentialBlock();
+                for (JsonElement c : spec.getAsJsonArray("children")) {
+                    b.add(c.getAsJsonObject().get("name").getAsString(), build(c.getAsJsonObject().getAsJsonObject("block")));
+                }
+                return b;
+            }
+            case "Sequential": {
+                SequentialBlock b = new SequentialBlock();
+                for (JsonElement c : spec.getAsJsonArray("children")) {
+                    b.add(build(c.getAsJsonObject().getAsJsonObject("block")));
+                }
+                return b;
+            }
+            case "Residual": {
+                ResidualBlock.Builder b = ResidualBlock.builder().optReluAfterAdd(spec.get("reluAfterAdd").getAsBoolean());
+                for (JsonElement c : spec.getAsJsonArray("children")) {
+                    JsonObject child = c.getAsJsonObject();
+                    Block built = build(child.getAsJsonObject("block"));
+                    String name = child.get("name").getAsString();
+                    if (child.has("shortcut") && child.get("shortcut").getAsBoolean()) {
+                        b.optShortcut(name, built);
+                    } else {
+                        b.add(name, built);
+                    }
+                }
+                return b.build();
+            }
+            case "Conv2d":
+                return Conv2d.builder().setKernelShape(shape(spec.get("kernel"))).optStride(shape(spec.get("stride")))
+                        .optPadding(shape(spec.get("padding"))).optDilation(shape(spec.get("dilation")))
+                        .setFilters(spec.get("filters").getAsInt()).optGroups(spec.get("groups").getAsInt())
+                        .optBias(spec.get("bias").getAsBoolean()).build();
+            case "BatchNorm":
+                return BatchNorm.builder().build();
+            case "Linear":
+                return Linear.builder().setUnits(spec.get("units").getAsLong()).optBias(spec.get("bias").getAsBoolean()).build();
+            case "Relu":
+                return new Relu();
+            case "MaxPool2d":
+                return new MaxPool2d(spec.get("kernel").getAsInt(), spec.get("stride").getAsInt());
+            case "GlobalAvgPool2d":
+                return new GlobalAvgPool2d();
+            case "ZeroPadShortcut":
+                return new ZeroPadShortcut(spec.get("stride").getAsInt(), spec.get("padBefore").getAsInt(),
+                        spec.get("padAfter").getAsInt());
+            default:
+                throw new IllegalArgumentException("unknown block type '" + type + "' in spec");
+        }
+    }
+
+    private static JsonArray children(Block block, Block shortcut) {
+        JsonArray out = new JsonArray();
+        for (Pair<String, Block> c : block.getChildren()) {
+            JsonObject child = new JsonObject();
+            child.addProperty("name", c.getKey().substring(2)); // DJL prefixes a two-digit position
+            if (c.getValue() == shortcut) {
+                child.addProperty("shortcut", true);
+            }
+            child.add("block", describe(c.getValue()));
+            out.add(child);
+        }
+        return out;
+    }
+
+    private static JsonArray shape(Shape s) {
+        JsonArray a = new JsonArray();
+        for (long d : s.getShape()) {
+            a.add(d);
+        }
+        return a;
+    }
+
+    private static Shape shape(JsonElement e) {
+        JsonArray a = e.getAsJsonArray();
+        long[] d = new long[a.size()];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = a.get(i).getAsLong();
+        }
+        return new Shape(d);
+    }
+}
