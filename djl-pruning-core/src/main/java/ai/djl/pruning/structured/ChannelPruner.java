@@ -8,6 +8,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.pruning.analysis.MacConvention;
+import ai.djl.pruning.analysis.ModelProfile;
 import ai.djl.pruning.nn.BlockSpec;
 import ai.djl.pruning.nn.ZeroPadShortcut;
 import ai.djl.training.ParameterStore;
@@ -93,6 +95,51 @@ public final class ChannelPruner {
             }
         }
         return new ChannelPruningPlan(graph, ImmutableSortedSet.copyOf(pruned));
+    }
+
+    /**
+     * Plans the smallest uniform ratio (searched to 1/256) whose pruned block has at most a target
+     * fraction of the original MACs (conv and linear only).
+     *
+     * @param block an initialised block
+     * @param inputShape its input shape
+     * @param macFraction target MACs / original MACs, in (0, 1]
+     * @param manager scratch memory for the trial blocks
+     * @return the plan
+     * @throws IllegalArgumentException if even the largest ratio misses the target
+     */
+    public ChannelPruningPlan planForMacs(Block block, Shape inputShape, double macFraction, NDManager manager) {
+        Preconditions.checkArgument(macFraction > 0 && macFraction <= 1, "MAC fraction must be in (0, 1], got %s",
+                macFraction);
+        double original = ModelProfile.of(block, inputShape, MacConvention.CONV_LINEAR).macs();
+        double lo = 0;
+        double hi = 0.99;
+        ChannelPruningPlan best = null;
+        for (int i = 0; i < 8; i++) {
+            double mid = (lo + hi) / 2;
+            ChannelPruningPlan plan = plan(block, inputShape, mid);
+            if (macs(block, plan, manager) <= macFraction * original) {
+                best = plan;
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        if (best == null) {
+            ChannelPruningPlan plan = plan(block, inputShape, hi);
+            Preconditions.checkArgument(macs(block, plan, manager) <= macFraction * original,
+                    "no ratio below %s reaches %s of the MACs", hi, macFraction);
+            best = plan;
+        }
+        return best;
+    }
+
+    private static long macs(Block block, ChannelPruningPlan plan, NDManager manager) {
+        try (NDManager scope = manager.newSubManager()) {
+            Block trial = rebuild(block, keepIndices(plan, plan.pruned()));
+            trial.initialize(scope, DataType.FLOAT32, plan.graph().inputShape());
+            return ModelProfile.of(trial, plan.graph().inputShape(), MacConvention.CONV_LINEAR).macs();
+        }
     }
 
     private boolean leavesEnough(ChannelGroup g, Set<Integer> pruned, int channel) {

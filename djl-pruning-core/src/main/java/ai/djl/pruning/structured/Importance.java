@@ -46,6 +46,55 @@ public interface Importance {
         });
     }
 
+    /**
+     * MIT Lab 1's variant: the L2 norm of the weights that <em>read</em> each channel (the next conv's
+     * input-channel slice {@code W[:, i]}, or the next linear layer's column).
+     *
+     * @return the criterion
+     */
+    static Importance nextLayerInputNorm() {
+        return group -> accumulate(group, (layer, scores) -> {
+            if (layer.role() == ChannelRole.CONV_IN || layer.role() == ChannelRole.LINEAR_IN) {
+                NDArray w = parameter(layer, Parameter.Type.WEIGHT);
+                long out = w.getShape().get(0);
+                int in = layer.width();
+                long inner = w.size() / (out * in);
+                float[] v = w.toFloatArray();
+                double[] sq = new double[in];
+                for (long o = 0; o < out; o++) {
+                    for (int i = 0; i < in; i++) {
+                        for (long k = 0; k < inner; k++) {
+                            double x = v[(int) ((o * in + i) * inner + k)];
+                            sq[i] += x * x;
+                        }
+                    }
+                }
+                for (int i = 0; i < in; i++) {
+                    scores.merge(layer.channels()[i], Math.sqrt(sq[i]), Double::sum);
+                }
+            }
+        });
+    }
+
+    /**
+     * Looks a criterion up by name.
+     *
+     * @param name l1, l2, fpgm, bn-gamma, next-input-l2 or random
+     * @param seed seed for random
+     * @return the criterion
+     */
+    static Importance of(String name, long seed) {
+        return switch (name) {
+            case "l1" -> l1();
+            case "l2" -> l2();
+            case "fpgm" -> fpgm();
+            case "bn-gamma" -> batchNormScale();
+            case "next-input-l2" -> nextLayerInputNorm();
+            case "random" -> random(seed);
+            default -> throw new IllegalArgumentException("unknown importance '" + name + "'; use one of " + names());
+        };
+    }
+
     /** @return |γ| of each channel's BatchNorm (network slimming) */
     static Importance batchNormScale() {
         return group -> accumulate(group, (layer, scores) -> {
@@ -158,6 +207,6 @@ public interface Importance {
 
     /** @return the criteria by name, for command lines */
     static List<String> names() {
-        return ImmutableList.of("l1", "l2", "fpgm", "bn-gamma", "random");
+        return ImmutableList.of("l1", "l2", "fpgm", "bn-gamma", "next-input-l2", "random");
     }
 }

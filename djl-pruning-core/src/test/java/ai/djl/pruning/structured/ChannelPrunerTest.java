@@ -122,4 +122,26 @@ public class ChannelPrunerTest {
             }
         });
     }
+
+    @Test
+    public void macTargetIsMetWithTheSmallestRatioFound() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block net = bottleneckNet();
+            net.initialize(manager, DataType.FLOAT32, IN);
+            long before = ModelProfile.of(net, IN, MacConvention.CONV_LINEAR).macs();
+            ChannelPruner pruner = ChannelPruner.builder().optImportance(Importance.nextLayerInputNorm()).build();
+            ChannelPruningPlan plan = pruner.planForMacs(net, IN, 0.5, manager);
+            long after = ModelProfile.of(pruner.apply(net, plan, manager), IN, MacConvention.CONV_LINEAR).macs();
+            assertTrue(after <= 0.5 * before, after + " vs " + before);
+            assertTrue(after > 0.2 * before, "pruned far more than needed: " + after + " vs " + before);
+        }
+    }
+
+    @Test
+    public void criteriaByName() {
+        assertEquals(Importance.names().size(), 6);
+        Importance.names().forEach(n -> Importance.of(n, 1));
+        IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> Importance.of("apoz", 1));
+        assertTrue(e.getMessage().contains("unknown importance 'apoz'"), e.getMessage());
+    }
 }

@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
             BenchCommand.class,
             PlotsCommand.class,
             FineGrainedCommand.class,
+            ChannelCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main {

@@ -1,0 +1,140 @@
+package ai.djl.pruning.examples.cli;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.pruning.analysis.AccuracyEvaluation;
+import ai.djl.pruning.analysis.AccuracyResult;
+import ai.djl.pruning.analysis.LatencyBenchmark;
+import ai.djl.pruning.analysis.LatencyResult;
+import ai.djl.pruning.analysis.MacConvention;
+import ai.djl.pruning.analysis.ModelProfile;
+import ai.djl.pruning.examples.data.Cifar10;
+import ai.djl.pruning.examples.train.EpochRecord;
+import ai.djl.pruning.examples.train.LearningRateSchedule;
+import ai.djl.pruning.examples.train.TrainingRun;
+import ai.djl.pruning.examples.zoo.CifarModel;
+import ai.djl.pruning.examples.zoo.ZooModels;
+import ai.djl.pruning.io.ModelFiles;
+import ai.djl.pruning.structured.ChannelPruner;
+import ai.djl.pruning.structured.ChannelPruningPlan;
+import ai.djl.pruning.structured.Importance;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Structured channel pruning of a pretrained zoo model with one or more criteria, measured side by side. */
+@Command(name = "channel", mixinStandardHelpOptions = true,
+        description = "Channel-prune a zoo model with each criterion to a MAC target (or ratio), then report accuracy, "
+                + "MACs, params and latency beside the original; optionally fine-tune. Writes each pruned model "
+                + "(architecture + parameters) and report.md.")
+final class ChannelCommand implements Callable<Integer> {
+
+    @Option(names = {"-m", "--model"}, defaultValue = "resnet56", description = "Zoo model (default: ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = {"-w", "--weights"}, description = "Weights; default: the pretrained checkpoint.")
+    Path weights;
+
+    @Option(names = "--criterion", split = ",", defaultValue = "l1,l2,fpgm,bn-gamma,next-input-l2,random",
+            description = "Importance criteria, comma-separated: l1, l2, fpgm, bn-gamma, next-input-l2, random "
+                    + "(default: ${DEFAULT-VALUE}).")
+    List<String> criteria;
+
+    @Option(names = "--macs", defaultValue = "0.5",
+            description = "Target MACs as a fraction of the original; 0.5 = at least 2× fewer (default: ${DEFAULT-VALUE}).")
+    double macFraction;
+
+    @Option(names = "--ratio", description = "Remove this fraction of every group's channels instead of a MAC target.")
+    Double ratio;
+
+    @Option(names = "--protect", description = "Regular expression of DJL layer paths whose groups keep their width.")
+    String protect;
+
+    @Option(names = "--epochs", defaultValue = "0", description = "Fine-tuning epochs per criterion (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--lr", defaultValue = "0.01", description = "Fine-tuning learning rate (default: ${DEFAULT-VALUE}).")
+    float lr;
+
+    @Option(names = "--data", description = "Folder with the CIFAR-10 binary files; default: searched.")
+    Path data;
+
+    @Option(names = {"-o", "--output"}, description = "Output folder (default: runs/channel-<model>).")
+    Path output;
+
+    @Override
+    public Integer call() throws Exception {
+        CifarModel zoo = CifarModel.of(model);
+        criteria.forEach(c -> Importance.of(c, 0)); // fail early on an unknown name
+        Path out = output == null ? Paths.get("runs", "channel-" + zoo.modelName()) : output;
+        Files.createDirectories(out);
+        Cifar10 test = Cifar10.builder().optUsage(Cifar10.Usage.TEST).optDirectory(data).setSampling(250, false).build();
+        test.prepare(null);
+        Shape sample = new Shape(3, 32, 32);
+        LatencyBenchmark bench = LatencyBenchmark.builder().optWarmup(10).optRepetitions(30).optBatchSizes(1, 32).build();
+        StringBuilder md = new StringBuilder(String.format(Locale.ROOT,
+                "# Channel pruning of %s (%s)%n%n| criterion | MACs (M) | MAC ratio | params (M) | top-1 after pruning |"
+                        + "%s latency b1 (ms) | ratio b1 | latency b32 (ms) | ratio b32 |%n|---|---:|---:|---:|---:|%s---:|---:|---:|---:|%n",
+                zoo.modelName(), ratio != null ? "ratio " + ratio : "MAC target " + macFraction,
+                epochs > 0 ? " top-1 after " + epochs + " epochs |" : "", epochs > 0 ? "---:|" : ""));
+        try (Model original = ZooModels.load(zoo, weights); NDManager manager = NDManager.newBaseManager()) {
+            Block block = original.getBlock();
+            ModelProfile base = ModelProfile.of(block, ZooModels.INPUT_SHAPE, MacConvention.CONV_LINEAR);
+            AccuracyResult baseAcc = AccuracyEvaluation.evaluate(block, test);
+            List<LatencyResult> baseLatency = bench.run(block, sample);
+            md.append(String.format(Locale.ROOT, "| (original) | %.2f | 1.00× | %.3f | %.2f |%s %.2f | | %.2f | |%n",
+                    base.macs() / 1e6, base.params() / 1e6, baseAcc.percent(), epochs > 0 ? " |" : "",
+                    baseLatency.get(0).medianMs(), baseLatency.get(1).medianMs()));
+            System.out.printf("original %s: %s, %.2f M MACs, %.3f M params%n", zoo.modelName(), baseAcc,
+                    base.macs() / 1e6, base.params() / 1e6);
+            for (String name : criteria) {
+                ChannelPruner.Builder pb = ChannelPruner.builder().optImportance(Importance.of(name, 42));
+                if (protect != null) {
+                    pb.optProtect(protect);
+                }
+                ChannelPruner pruner = pb.build();
+                ChannelPruningPlan plan = ratio != null ? pruner.plan(block, ZooModels.INPUT_SHAPE, ratio)
+                        : pruner.planForMacs(block, ZooModels.INPUT_SHAPE, macFraction, manager);
+                Block pruned = pruner.apply(block, plan, manager);
+                ModelProfile p = ModelProfile.of(pruned, ZooModels.INPUT_SHAPE, MacConvention.CONV_LINEAR);
+                AccuracyResult acc = AccuracyEvaluation.evaluate(pruned, test);
+                // Measure original and pruned back to back so load changes hit both.
+                List<LatencyResult> o = bench.run(block, sample);
+                List<LatencyResult> l = bench.run(pruned, sample);
+                String tuned = "";
+                if (epochs > 0) {
+                    tuned = String.format(Locale.ROOT, " %.2f |", fineTune(pruned, out.resolve(name), test).percent());
+                }
+                ModelFiles.save(pruned, ZooModels.INPUT_SHAPE, out.resolve(name).resolve("model"));
+                String row = String.format(Locale.ROOT, "| %s | %.2f | %.2f× | %.3f | %.2f |%s %.2f | %.2f× | %.2f | %.2f× |",
+                        name, p.macs() / 1e6, (double) base.macs() / p.macs(), p.params() / 1e6, acc.percent(), tuned,
+                        l.get(0).medianMs(), o.get(0).medianMs() / l.get(0).medianMs(), l.get(1).medianMs(),
+                        o.get(1).medianMs() / l.get(1).medianMs());
+                md.append(row).append('\n');
+                System.out.println(row);
+            }
+        }
+        Files.writeString(out.resolve("report.md"), md.toString());
+        System.out.print(md);
+        return 0;
+    }
+
+    private AccuracyResult fineTune(Block pruned, Path dir, Cifar10 test) throws Exception {
+        Cifar10 train = Cifar10.builder().optDirectory(data).setShuffledSampling(128, 42).build();
+        try (Model m = Model.newInstance("pruned")) {
+            m.setBlock(pruned);
+            List<EpochRecord> history = TrainingRun.builder().setEpochs(epochs).optLearningRate(lr)
+                    .optSchedule(LearningRateSchedule.Kind.COSINE).setOutput(dir.resolve("finetune")).build()
+                    .fit(m, train, test);
+            return new AccuracyResult(history.get(history.size() - 1).testCorrect(),
+                    history.get(history.size() - 1).testTotal());
+        }
+    }
+}
