@@ -186,9 +186,11 @@ public final class TrainingRun {
             return c.batchesPerEpoch();
         }
         long n = 0;
-        for (Batch b : data.getData(ai.djl.ndarray.NDManager.newBaseManager())) {
-            b.close();
-            n++;
+        try (ai.djl.ndarray.NDManager scratch = ai.djl.ndarray.NDManager.newBaseManager()) {
+            for (Batch b : data.getData(scratch)) {
+                b.close();
+                n++;
+            }
         }
         return n;
     }
