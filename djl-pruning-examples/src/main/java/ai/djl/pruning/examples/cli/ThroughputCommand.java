@@ -63,7 +63,8 @@ final class ThroughputCommand implements Callable<Integer> {
         DefaultTrainingConfig maskedConfig = sgdConfig();
         int rounds = 5;
         double[][] medians = new double[2][rounds];
-        try (MaskedOptimizer optimizer = MaskedOptimizer.install(maskedConfig, block, masks);
+        MaskedOptimizer optimizer = MaskedOptimizer.install(maskedConfig, block, masks);
+        try (optimizer;
                 Trainer plain = model.newTrainer(plainConfig);
                 Trainer masked = model.newTrainer(maskedConfig)) {
             Iterator<Batch> it = plain.iterateDataset(train).iterator();
