@@ -88,4 +88,30 @@ public class MaskedTrainingTest {
         assertEquals(iterative.fraction(2), 0.5);
         assertEquals(iterative.fraction(7), 1.0);
     }
+
+    @Test
+    public void scheduledPruningFollowsAgpAndOnlyPrunesSurvivors() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block net = SmallNets.convNet(manager);
+            SparsityPlan target = SparsityPlan.uniform(PrunableParameters.of(net).keySet(), 0.8);
+            DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+                    .optOptimizer(Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.1f)).build());
+            MaskedOptimizer masked = MaskedOptimizer.install(config, net, PruningMasks.of(Map.of()));
+            ScheduledPruning schedule = new ScheduledPruning(net, target, PruningSchedule.agp(0, 2, 1), masked);
+            schedule.onTrainingBegin(null);
+            assertEquals(masked.getMasks().sparsity(), 0.0, 1e-12);
+            schedule.onEpoch(null); // fraction 1 − (1/2)³ = 0.875 → sparsity 0.7
+            PruningMasks first = masked.getMasks();
+            for (PruningMasks.Mask m : first.masks().values()) {
+                assertEquals(m.keptCount(), m.shape().size() - Math.round(m.shape().size() * 0.7));
+            }
+            schedule.onEpoch(null); // fraction 1 → sparsity 0.8
+            PruningMasks second = masked.getMasks();
+            assertEquals(second.and(first), second); // everything pruned before stays pruned
+            for (PruningMasks.Mask m : second.masks().values()) {
+                assertEquals(m.keptCount(), m.shape().size() - Math.round(m.shape().size() * 0.8));
+            }
+            masked.close();
+        }
+    }
 }
