@@ -315,13 +315,7 @@ public final class ChannelPruner {
                     }
                 }
             }
-            NDArray expected = probe(masked, in, scope);
-            NDArray actual = probe(pruned, in, scope);
-            float diff = expected.sub(actual).abs().max().getFloat();
-            float scale = Math.max(1f, expected.abs().max().getFloat());
-            Preconditions.checkState(diff <= tolerance * scale,
-                    "pruned block differs from the masked original by %s (tolerance %s × %s): refusing the result",
-                    diff, tolerance, scale);
+            checkSameOutputs(masked, pruned, in, tolerance, scope, "pruned block differs from the masked original");
         }
     }
 
@@ -329,11 +323,21 @@ public final class ChannelPruner {
         return path.isEmpty() ? child : path + "_" + child;
     }
 
-    /** Runs the block on a seeded random probe in inference mode. */
-    static NDArray probe(Block block, Shape inputShape, NDManager scope) {
+    /**
+     * Runs both blocks on one seeded random probe in inference mode and refuses the result if their
+     * outputs differ by more than {@code tolerance} relative to the largest output magnitude (at least 1).
+     */
+    static void checkSameOutputs(Block reference, Block candidate, Shape inputShape, float tolerance,
+            NDManager scope, String what) {
         scope.getEngine().setRandomSeed(1234);
         NDArray x = scope.randomNormal(inputShape);
-        return block.forward(new ParameterStore(scope, false), new NDList(x), false).singletonOrThrow();
+        ParameterStore store = new ParameterStore(scope, false);
+        NDArray expected = reference.forward(store, new NDList(x), false).singletonOrThrow();
+        NDArray actual = candidate.forward(store, new NDList(x), false).singletonOrThrow();
+        float diff = expected.sub(actual).abs().max().getFloat();
+        float scale = Math.max(1f, expected.abs().max().getFloat());
+        Preconditions.checkState(diff <= tolerance * scale, "%s by %s (tolerance %s × %s): refusing the result",
+                what, diff, tolerance, scale);
     }
 
     /** Options of a {@link ChannelPruner}. */
