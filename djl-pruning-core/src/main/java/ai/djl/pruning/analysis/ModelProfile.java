@@ -1,5 +1,6 @@
 package ai.djl.pruning.analysis;
 
+import ai.djl.pruning.nn.BlockPaths;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -246,32 +247,32 @@ public final class ModelProfile {
                 Shape[] x = in;
                 for (Pair<String, Block> child : children(block)) {
                     if (child.getValue() != residual.getShortcut()) {
-                        x = walk(child.getValue(), join(path, child.getKey()), x);
+                        x = walk(child.getValue(), BlockPaths.join(path, child.getKey()), x);
                     }
                 }
                 if (residual.getShortcut() != null) {
                     Pair<String, Block> sc = children(block).stream()
                             .filter(p -> p.getValue() == residual.getShortcut()).findFirst().orElseThrow();
-                    walk(sc.getValue(), join(path, sc.getKey()), in);
+                    walk(sc.getValue(), BlockPaths.join(path, sc.getKey()), in);
                 }
                 long n = x[0].size();
-                addRow(join(path, "add"), residual.isReluAfterAdd() ? "residual add + ReLU" : "residual add", x[0],
+                addRow(BlockPaths.join(path, "add"), residual.isReluAfterAdd() ? "residual add + ReLU" : "residual add", x[0],
                         0, 0, elementwise(n), elementwise(n), 3 * n, true);
                 return x;
             }
             if (block instanceof SequentialBlock) {
                 Shape[] x = in;
                 for (Pair<String, Block> child : children(block)) {
-                    x = walk(child.getValue(), join(path, child.getKey()), x);
+                    x = walk(child.getValue(), BlockPaths.join(path, child.getKey()), x);
                 }
                 return x;
             }
             if (block instanceof ParallelBlock) {
                 Shape[] out = block.getOutputShapes(in);
                 for (Pair<String, Block> child : children(block)) {
-                    walk(child.getValue(), join(path, child.getKey()), in);
+                    walk(child.getValue(), BlockPaths.join(path, child.getKey()), in);
                 }
-                addRow(join(path, "join"), "ParallelBlock join", out[0], 0, 0, 0, 0, 0, false);
+                addRow(BlockPaths.join(path, "join"), "ParallelBlock join", out[0], 0, 0, 0, 0, 0, false);
                 return out;
             }
             Shape[] out = block.getOutputShapes(in);
@@ -325,11 +326,6 @@ public final class ModelProfile {
 
         private static List<Pair<String, Block>> children(Block block) {
             return block.getChildren().stream().collect(ImmutableList.toImmutableList());
-        }
-
-        /** DJL joins levels of a parameter path with "_" ({@code 04layer1_010_01conv1}). */
-        private static String join(String path, String child) {
-            return path.isEmpty() ? child : path + "_" + child;
         }
 
         private static NDArray weight(Block block) {

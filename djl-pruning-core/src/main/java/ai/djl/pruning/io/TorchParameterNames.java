@@ -1,5 +1,6 @@
 package ai.djl.pruning.io;
 
+import ai.djl.pruning.nn.BlockPaths;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
@@ -46,16 +47,8 @@ public final class TorchParameterNames {
         }
         for (Pair<String, Block> child : block.getChildren()) {
             String name = child.getKey();
-            walk(child.getValue(), djlPrefix + name + "_", torchPrefix + childName(name) + ".", out);
+            walk(child.getValue(), djlPrefix + name + "_", torchPrefix + BlockPaths.childName(name) + ".", out);
         }
     }
 
-    /** Strips DJL's two-digit position prefix from a child name. */
-    static String childName(String djlChildName) {
-        int i = 0;
-        while (i < djlChildName.length() && i < 2 && Character.isDigit(djlChildName.charAt(i))) {
-            i++;
-        }
-        return djlChildName.substring(i);
-    }
 }

@@ -140,7 +140,7 @@ public final class BlockSpec {
         JsonArray out = new JsonArray();
         for (Pair<String, Block> c : block.getChildren()) {
             JsonObject child = new JsonObject();
-            child.addProperty("name", c.getKey().substring(2)); // DJL prefixes a two-digit position
+            child.addProperty("name", BlockPaths.childName(c.getKey()));
             if (c.getValue() == shortcut) {
                 child.addProperty("shortcut", true);
             }

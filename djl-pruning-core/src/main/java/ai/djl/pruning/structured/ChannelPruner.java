@@ -1,5 +1,6 @@
 package ai.djl.pruning.structured;
 
+import ai.djl.pruning.nn.BlockPaths;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -258,8 +259,8 @@ public final class ChannelPruner {
             JsonArray children = spec.getAsJsonArray("children");
             for (int i = 0; i < children.size(); i++) {
                 JsonObject child = children.get(i).getAsJsonObject();
-                String name = String.format("%02d%s", i + 1, child.get("name").getAsString());
-                narrow(child.getAsJsonObject("block"), join(path, name), keep);
+                String name = BlockPaths.childKey(i, child.get("name").getAsString());
+                narrow(child.getAsJsonObject("block"), BlockPaths.join(path, name), keep);
             }
             return;
         }
@@ -317,10 +318,6 @@ public final class ChannelPruner {
             }
             checkSameOutputs(masked, pruned, in, tolerance, scope, "pruned block differs from the masked original");
         }
-    }
-
-    private static String join(String path, String child) {
-        return path.isEmpty() ? child : path + "_" + child;
     }
 
     /**

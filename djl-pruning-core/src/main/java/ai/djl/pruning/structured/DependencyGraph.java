@@ -1,5 +1,6 @@
 package ai.djl.pruning.structured;
 
+import ai.djl.pruning.nn.BlockPaths;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
@@ -219,11 +220,11 @@ public final class DependencyGraph {
                     if (child.getValue() == residual.getShortcut()) {
                         shortcut = child;
                     } else {
-                        x = walk(child.getValue(), join(path, child.getKey()), x.channels, x.shapes);
+                        x = walk(child.getValue(), BlockPaths.join(path, child.getKey()), x.channels, x.shapes);
                     }
                 }
                 int[] side = shortcut == null ? in
-                        : walk(shortcut.getValue(), join(path, shortcut.getKey()), in, inShapes).channels;
+                        : walk(shortcut.getValue(), BlockPaths.join(path, shortcut.getKey()), in, inShapes).channels;
                 Preconditions.checkState(side.length == x.channels.length,
                         "residual branches of %s differ in width: %s vs %s", path, x.channels.length, side.length);
                 int[] out = new int[side.length];
@@ -236,7 +237,7 @@ public final class DependencyGraph {
                     out[i] = a >= 0 ? a : b;
                 }
                 if (shortcut != null && shortcut.getValue() instanceof ZeroPadShortcut) {
-                    layers.add(new LayerChannels(join(path, shortcut.getKey()), shortcut.getValue(),
+                    layers.add(new LayerChannels(BlockPaths.join(path, shortcut.getKey()), shortcut.getValue(),
                             ChannelRole.SHORTCUT_PAD, out.clone()));
                 }
                 return new Result(out, x.shapes);
@@ -244,7 +245,7 @@ public final class DependencyGraph {
             if (block instanceof SequentialBlock) {
                 Result x = new Result(in, inShapes);
                 for (Pair<String, Block> child : block.getChildren()) {
-                    x = walk(child.getValue(), join(path, child.getKey()), x.channels, x.shapes);
+                    x = walk(child.getValue(), BlockPaths.join(path, child.getKey()), x.channels, x.shapes);
                 }
                 return x;
             }
@@ -294,10 +295,6 @@ public final class DependencyGraph {
             throw new IllegalArgumentException(String.format("cannot prune channels through %s at '%s': its channel "
                     + "mapping is unknown (an opaque block); channel pruning stops here rather than guess",
                     block.getClass().getSimpleName(), path.isEmpty() ? "(root)" : path));
-        }
-
-        private static String join(String path, String child) {
-            return path.isEmpty() ? child : path + "_" + child;
         }
     }
 }

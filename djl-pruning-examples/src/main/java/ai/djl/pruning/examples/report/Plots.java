@@ -2,9 +2,8 @@ package ai.djl.pruning.examples.report;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
 import ai.djl.pruning.io.TorchParameterNames;
-import ai.djl.util.Pair;
+import ai.djl.pruning.unstructured.PrunableParameters;
 import com.google.common.base.Preconditions;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -40,7 +39,8 @@ public final class Plots {
     private Plots() {}
 
     /**
-     * The prunable weights of a block (rank > 1: conv and linear weights), by PyTorch-style name.
+     * The prunable weights of a block ({@link PrunableParameters#of}: conv and linear weights), by
+     * PyTorch-style name.
      *
      * @param block an initialised block
      * @return name to weight array, in parameter order
@@ -48,12 +48,7 @@ public final class Plots {
     public static Map<String, NDArray> prunableWeights(Block block) {
         Map<String, String> names = TorchParameterNames.of(block);
         Map<String, NDArray> out = new LinkedHashMap<>();
-        for (Pair<String, Parameter> p : block.getParameters()) {
-            NDArray a = p.getValue().getArray();
-            if (p.getValue().getType() == Parameter.Type.WEIGHT && a.getShape().dimension() > 1) {
-                out.put(names.getOrDefault(p.getKey(), p.getKey()), a);
-            }
-        }
+        PrunableParameters.of(block).forEach((path, p) -> out.put(names.getOrDefault(path, path), p.getArray()));
         return out;
     }
 
