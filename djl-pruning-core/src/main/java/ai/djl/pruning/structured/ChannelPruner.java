@@ -45,8 +45,12 @@ public final class ChannelPruner {
     private final int minChannels;
     private final float tolerance;
     private final java.util.function.Predicate<String> protect;
+    private final boolean global;
+    private final int roundTo;
 
     private ChannelPruner(Builder b) {
+        this.global = b.global;
+        this.roundTo = b.roundTo;
         this.protect = b.protect;
         this.importance = b.importance;
         this.minChannels = b.minChannels;
@@ -60,31 +64,149 @@ public final class ChannelPruner {
 
     /**
      * Plans to remove {@code round(ratio · n)} of the n channels of every unprotected group, lowest
-     * importance first, never leaving a layer with fewer than the minimum channels. Groups touching the
-     * network's input or output, or a layer matched by {@link Builder#optProtect}, are left whole.
+     * importance first, never leaving a layer with fewer than the minimum channels (in global-ranking
+     * mode, the lowest {@code round(ratio · N)} of all N unprotected channels, scores normalised per group).
+     * Groups touching the network's input or output, or a layer matched by {@link Builder#optProtect}, are
+     * left whole.
      *
      * @param block an initialised block
      * @param inputShape its input shape
-     * @param ratio fraction of each group's channels to remove, in [0, 1)
+     * @param ratio fraction of the channels to remove, in [0, 1)
      * @return the plan
      */
     public ChannelPruningPlan plan(Block block, Shape inputShape, double ratio) {
+        checkRatio(ratio);
+        return select(score(block, inputShape), ratio);
+    }
+
+    /**
+     * Plans with a ratio per layer: a group takes the ratio of the first pattern (in the map's order)
+     * that matches the DJL path of one of its conv or linear layers, else the default ratio. Not for
+     * global-ranking mode.
+     *
+     * <pre>{@code
+     * pruner.planPerLayer(net, shape, ImmutableMap.of("layer3", 0.5, "layer2", 0.3), 0.1);
+     * }</pre>
+     *
+     * @param block an initialised block
+     * @param inputShape its input shape
+     * @param ratios ratio by regular expression over layer paths
+     * @param defaultRatio ratio of the groups no pattern matches
+     * @return the plan
+     */
+    public ChannelPruningPlan planPerLayer(Block block, Shape inputShape, Map<String, Double> ratios,
+            double defaultRatio) {
+        Preconditions.checkState(!global, "per-layer ratios and global ranking exclude each other");
+        checkRatio(defaultRatio);
+        ratios.values().forEach(ChannelPruner::checkRatio);
+        Map<java.util.regex.Pattern, Double> compiled = new java.util.LinkedHashMap<>();
+        ratios.forEach((k, v) -> compiled.put(java.util.regex.Pattern.compile(k), v));
+        return selectPerGroup(score(block, inputShape), g -> {
+            for (Map.Entry<java.util.regex.Pattern, Double> e : compiled.entrySet()) {
+                boolean hit = g.layers().stream().filter(l -> LayerParameters.ownsFilters(l.role()))
+                        .anyMatch(l -> e.getKey().matcher(l.path()).find());
+                if (hit) {
+                    return e.getValue();
+                }
+            }
+            return defaultRatio;
+        });
+    }
+
+    /**
+     * Plans the smallest ratio (searched to 1/256; uniform, or global in global-ranking mode) whose pruned
+     * block has at most a target fraction of the original MACs (conv and linear only).
+     *
+     * @param block an initialised block
+     * @param inputShape its input shape
+     * @param macFraction target MACs / original MACs, in (0, 1]
+     * @param manager scratch memory for the trial blocks
+     * @return the plan
+     * @throws IllegalArgumentException if even the largest ratio misses the target
+     */
+    public ChannelPruningPlan planForMacs(Block block, Shape inputShape, double macFraction, NDManager manager) {
+        return planFor(block, inputShape, macFraction, manager, p -> p.macs(), "MACs");
+    }
+
+    /**
+     * Like {@link #planForMacs} with a parameter-count target.
+     *
+     * @param block an initialised block
+     * @param inputShape its input shape
+     * @param paramFraction target parameters / original parameters, in (0, 1]
+     * @param manager scratch memory for the trial blocks
+     * @return the plan
+     */
+    public ChannelPruningPlan planForParams(Block block, Shape inputShape, double paramFraction,
+            NDManager manager) {
+        return planFor(block, inputShape, paramFraction, manager, p -> p.params(), "parameters");
+    }
+
+    private ChannelPruningPlan planFor(Block block, Shape inputShape, double fraction, NDManager manager,
+            java.util.function.ToLongFunction<ModelProfile> cost, String what) {
+        Preconditions.checkArgument(fraction > 0 && fraction <= 1, "target fraction of %s must be in (0, 1], got %s",
+                what, fraction);
+        double original = cost.applyAsLong(ModelProfile.of(block, inputShape, MacConvention.CONV_LINEAR));
+        Scored scored = score(block, inputShape);
+        double lo = 0;
+        double hi = 0.99;
+        ChannelPruningPlan best = null;
+        for (int i = 0; i < 8; i++) {
+            double mid = (lo + hi) / 2;
+            ChannelPruningPlan plan = select(scored, mid);
+            if (cost(block, plan, manager, cost) <= fraction * original) {
+                best = plan;
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        if (best == null) {
+            ChannelPruningPlan plan = select(scored, hi);
+            Preconditions.checkArgument(cost(block, plan, manager, cost) <= fraction * original,
+                    "no ratio below %s reaches %s of the %s", hi, fraction, what);
+            best = plan;
+        }
+        return best;
+    }
+
+    private static void checkRatio(double ratio) {
         Preconditions.checkArgument(ratio >= 0 && ratio < 1, "pruning ratio must be in [0, 1), got %s", ratio);
+    }
+
+    /** The graph with the criterion's scores of every prunable group. */
+    private record Scored(DependencyGraph graph, List<ChannelGroup> groups, List<double[]> scores) {}
+
+    private Scored score(Block block, Shape inputShape) {
         DependencyGraph graph = DependencyGraph.of(block, inputShape);
-        Set<Integer> pruned = new TreeSet<>();
+        importance.prepare(block, graph);
+        List<ChannelGroup> groups = new ArrayList<>();
+        List<double[]> scores = new ArrayList<>();
         for (ChannelGroup g : graph.groups()) {
             if (g.isProtected() || g.layers().stream().anyMatch(l -> protect.test(l.path()))) {
                 continue;
             }
-            double[] scores = importance.score(g);
-            List<Integer> order = new ArrayList<>();
-            for (int i = 0; i < scores.length; i++) {
-                order.add(i);
-            }
-            order.sort(Comparator.comparingDouble(i -> scores[i]));
-            long target = Math.round(ratio * g.channels().size());
+            double[] s = importance.score(g);
+            Preconditions.checkState(s.length == g.channels().size(), "criterion %s gave %s scores for %s channels",
+                    importance, s.length, g.channels().size());
+            groups.add(g);
+            scores.add(s);
+        }
+        return new Scored(graph, groups, scores);
+    }
+
+    private ChannelPruningPlan select(Scored s, double ratio) {
+        return global ? selectGlobal(s, ratio) : selectPerGroup(s, g -> ratio);
+    }
+
+    private ChannelPruningPlan selectPerGroup(Scored s, java.util.function.ToDoubleFunction<ChannelGroup> ratioOf) {
+        Set<Integer> pruned = new TreeSet<>();
+        for (int gi = 0; gi < s.groups().size(); gi++) {
+            ChannelGroup g = s.groups().get(gi);
+            double[] scores = s.scores().get(gi);
+            long target = Math.round(ratioOf.applyAsDouble(g) * g.channels().size());
             int removed = 0;
-            for (int i : order) {
+            for (int i : ascending(scores)) {
                 if (removed >= target) {
                     break;
                 }
@@ -95,57 +217,74 @@ public final class ChannelPruner {
                 }
             }
         }
-        return new ChannelPruningPlan(graph, ImmutableSortedSet.copyOf(pruned));
+        return finish(s, pruned);
     }
 
-    /**
-     * Plans the smallest uniform ratio (searched to 1/256) whose pruned block has at most a target
-     * fraction of the original MACs (conv and linear only).
-     *
-     * @param block an initialised block
-     * @param inputShape its input shape
-     * @param macFraction target MACs / original MACs, in (0, 1]
-     * @param manager scratch memory for the trial blocks
-     * @return the plan
-     * @throws IllegalArgumentException if even the largest ratio misses the target
-     */
-    public ChannelPruningPlan planForMacs(Block block, Shape inputShape, double macFraction, NDManager manager) {
-        Preconditions.checkArgument(macFraction > 0 && macFraction <= 1, "MAC fraction must be in (0, 1], got %s",
-                macFraction);
-        double original = ModelProfile.of(block, inputShape, MacConvention.CONV_LINEAR).macs();
-        double lo = 0;
-        double hi = 0.99;
-        ChannelPruningPlan best = null;
-        for (int i = 0; i < 8; i++) {
-            double mid = (lo + hi) / 2;
-            ChannelPruningPlan plan = plan(block, inputShape, mid);
-            if (macs(block, plan, manager) <= macFraction * original) {
-                best = plan;
-                hi = mid;
-            } else {
-                lo = mid;
+    /** Ranks all prunable channels together, each group's scores divided by their mean so groups compare. */
+    private ChannelPruningPlan selectGlobal(Scored s, double ratio) {
+        List<double[]> ranked = new ArrayList<>(); // {normalised score, group, index}
+        for (int gi = 0; gi < s.groups().size(); gi++) {
+            double[] scores = s.scores().get(gi);
+            double mean = java.util.Arrays.stream(scores).map(Math::abs).average().orElse(0);
+            for (int i = 0; i < scores.length; i++) {
+                ranked.add(new double[] {mean > 0 ? scores[i] / mean : scores[i], gi, i});
             }
         }
-        if (best == null) {
-            ChannelPruningPlan plan = plan(block, inputShape, hi);
-            Preconditions.checkArgument(macs(block, plan, manager) <= macFraction * original,
-                    "no ratio below %s reaches %s of the MACs", hi, macFraction);
-            best = plan;
+        ranked.sort(Comparator.comparingDouble(r -> r[0]));
+        long target = Math.round(ratio * ranked.size());
+        Set<Integer> pruned = new TreeSet<>();
+        for (double[] r : ranked) {
+            if (pruned.size() >= target) {
+                break;
+            }
+            ChannelGroup g = s.groups().get((int) r[1]);
+            int channel = g.channels().get((int) r[2]);
+            if (leavesEnough(g, pruned, channel)) {
+                pruned.add(channel);
+            }
         }
-        return best;
+        return finish(s, pruned);
     }
 
-    private static long macs(Block block, ChannelPruningPlan plan, NDManager manager) {
+    /** Rounds every group's kept count up to a multiple of N by restoring its best pruned channels. */
+    private ChannelPruningPlan finish(Scored s, Set<Integer> pruned) {
+        if (roundTo > 1) {
+            for (int gi = 0; gi < s.groups().size(); gi++) {
+                ChannelGroup g = s.groups().get(gi);
+                double[] scores = s.scores().get(gi);
+                List<Integer> order = ascending(scores);
+                int kept = (int) g.channels().stream().filter(c -> !pruned.contains(c)).count();
+                for (int k = order.size() - 1; k >= 0 && kept % roundTo != 0 && kept < g.channels().size(); k--) {
+                    if (pruned.remove(g.channels().get(order.get(k)))) {
+                        kept++;
+                    }
+                }
+            }
+        }
+        return new ChannelPruningPlan(s.graph(), ImmutableSortedSet.copyOf(pruned));
+    }
+
+    private static List<Integer> ascending(double[] scores) {
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < scores.length; i++) {
+            order.add(i);
+        }
+        order.sort(Comparator.comparingDouble(i -> scores[i]));
+        return order;
+    }
+
+    private static long cost(Block block, ChannelPruningPlan plan, NDManager manager,
+            java.util.function.ToLongFunction<ModelProfile> cost) {
         try (NDManager scope = manager.newSubManager()) {
             Block trial = rebuild(block, keepIndices(plan, plan.pruned()));
             trial.initialize(scope, DataType.FLOAT32, plan.graph().inputShape());
-            return ModelProfile.of(trial, plan.graph().inputShape(), MacConvention.CONV_LINEAR).macs();
+            return cost.applyAsLong(ModelProfile.of(trial, plan.graph().inputShape(), MacConvention.CONV_LINEAR));
         }
     }
 
     private boolean leavesEnough(ChannelGroup g, Set<Integer> pruned, int channel) {
         for (LayerChannels l : g.layers()) {
-            if (l.role() == ChannelRole.SHORTCUT_PAD) {
+            if (l.role() == ChannelRole.SHORTCUT_PAD || l.role() == ChannelRole.ACTIVATION) {
                 continue;
             }
             int kept = 0;
@@ -186,6 +325,9 @@ public final class ChannelPruner {
         Map<String, int[]> ins = new HashMap<>();
         Map<String, Keep> keep = new HashMap<>();
         for (LayerChannels l : plan.graph().layers()) {
+            if (l.role() == ChannelRole.ACTIVATION) {
+                continue;
+            }
             int[] kept = kept(l.channels(), pruned);
             switch (l.role()) {
                 case CONV_OUT, LINEAR_OUT, BATCH_NORM -> outs.put(l.path(), kept);
@@ -343,8 +485,34 @@ public final class ChannelPruner {
         private int minChannels = 1;
         private float tolerance = 1e-5f;
         private java.util.function.Predicate<String> protect = p -> false;
+        private boolean global;
+        private int roundTo = 1;
 
         private Builder() {}
+
+        /**
+         * Ranks all prunable channels of the network together (scores normalised by their group's mean)
+         * instead of removing the same fraction from every group; default false.
+         *
+         * @param global true for a global ranking
+         * @return this builder
+         */
+        public Builder optGlobalRanking(boolean global) {
+            this.global = global;
+            return this;
+        }
+
+        /**
+         * Rounds each group's kept channel count up to a multiple of n (hardware-friendly widths); default 1.
+         *
+         * @param n the multiple, at least 1
+         * @return this builder
+         */
+        public Builder optRoundTo(int n) {
+            Preconditions.checkArgument(n >= 1, "round-to multiple must be at least 1, got %s", n);
+            this.roundTo = n;
+            return this;
+        }
 
         /**
          * Protects every group that touches a layer whose DJL path matches a regular expression (for

@@ -22,6 +22,9 @@ public record ChannelPruningPlan(DependencyGraph graph, ImmutableSortedSet<Integ
     public ImmutableMap<String, int[]> widths() {
         Map<String, int[]> out = new LinkedHashMap<>();
         for (LayerChannels l : graph.layers()) {
+            if (l.role() == ChannelRole.ACTIVATION) {
+                continue;
+            }
             int kept = 0;
             for (int c : l.channels()) {
                 kept += pruned.contains(c) ? 0 : 1;

@@ -18,5 +18,11 @@ public enum ChannelRole {
      * Output positions of a zero-padding shortcut, as channels of the residual add it feeds: the
      * pruner recounts the padding from the kept channels. No parameters.
      */
-    SHORTCUT_PAD
+    SHORTCUT_PAD,
+    /**
+     * Output of a parameter-free non-linearity (a ReLU, or a residual add followed by one), indexed by
+     * these channels (-1 for a zero channel): read by activation-based criteria such as APoZ; nothing to
+     * slice.
+     */
+    ACTIVATION
 }

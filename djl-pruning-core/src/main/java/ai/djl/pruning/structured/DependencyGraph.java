@@ -113,18 +113,27 @@ public final class DependencyGraph {
             parent[i] = i;
         }
         for (LayerChannels l : layers) {
+            int first = firstChannel(l);
             for (int c : l.channels()) {
-                union(parent, l.channels()[0], c);
+                if (c >= 0) {
+                    union(parent, first, c);
+                }
             }
         }
         Map<Integer, List<LayerChannels>> layersByGroup = new LinkedHashMap<>();
         Map<Integer, Set<Integer>> channelsByGroup = new LinkedHashMap<>();
         for (LayerChannels l : layers) {
-            int g = find(parent, l.channels()[0]);
+            int first = firstChannel(l);
+            if (first < 0) {
+                continue; // an activation of zero channels only
+            }
+            int g = find(parent, first);
             layersByGroup.computeIfAbsent(g, k -> new ArrayList<>()).add(l);
             Set<Integer> set = channelsByGroup.computeIfAbsent(g, k -> new TreeSet<>());
             for (int c : l.channels()) {
-                set.add(c);
+                if (c >= 0) {
+                    set.add(c);
+                }
             }
         }
         List<ChannelGroup> out = new ArrayList<>();
@@ -143,6 +152,15 @@ public final class DependencyGraph {
             sb.append("\n  ").append(g);
         }
         return sb.toString();
+    }
+
+    private static int firstChannel(LayerChannels l) {
+        for (int c : l.channels()) {
+            if (c >= 0) {
+                return c;
+            }
+        }
+        return -1;
     }
 
     private static int find(int[] parent, int x) {
@@ -240,6 +258,9 @@ public final class DependencyGraph {
                     layers.add(new LayerChannels(BlockPaths.join(path, shortcut.getKey()), shortcut.getValue(),
                             ChannelRole.SHORTCUT_PAD, out.clone()));
                 }
+                if (residual.isReluAfterAdd()) {
+                    layers.add(new LayerChannels(path, block, ChannelRole.ACTIVATION, out.clone()));
+                }
                 return new Result(out, x.shapes);
             }
             if (block instanceof SequentialBlock) {
@@ -283,7 +304,11 @@ public final class DependencyGraph {
                 layers.add(new LayerChannels(path, block, ChannelRole.LINEAR_OUT, out));
                 return new Result(out, outShapes);
             }
-            if (block instanceof Relu || block instanceof MaxPool2d || block instanceof GlobalAvgPool2d) {
+            if (block instanceof Relu) {
+                layers.add(new LayerChannels(path, block, ChannelRole.ACTIVATION, in.clone()));
+                return new Result(in, outShapes);
+            }
+            if (block instanceof MaxPool2d || block instanceof GlobalAvgPool2d) {
                 return new Result(in, outShapes);
             }
             if (block instanceof ZeroPadShortcut pad) {

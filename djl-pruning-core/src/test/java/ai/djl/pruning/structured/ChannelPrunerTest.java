@@ -24,7 +24,7 @@ import org.testng.annotations.Test;
 
 public class ChannelPrunerTest {
 
-    private static final Shape IN = new Shape(2, 8, 8, 8);
+    static final Shape IN = new Shape(2, 8, 8, 8);
 
     /** Bottleneck: 1×1 reduce, 3×3 depthwise, 1×1 expand, with a 1×1 conv + BN shortcut (8 → 16). */
     static Block bottleneckNet() {
@@ -139,9 +139,12 @@ public class ChannelPrunerTest {
 
     @Test
     public void criteriaByName() {
-        assertEquals(Importance.names().size(), 6);
-        Importance.names().forEach(n -> Importance.of(n, 1));
+        assertEquals(Importance.names().size(), 8);
+        Importance.names().stream().filter(n -> !n.equals("apoz") && !n.equals("taylor"))
+                .forEach(n -> Importance.of(n, 1));
         IllegalArgumentException e = expectThrows(IllegalArgumentException.class, () -> Importance.of("apoz", 1));
-        assertTrue(e.getMessage().contains("unknown importance 'apoz'"), e.getMessage());
+        assertTrue(e.getMessage().contains("'apoz' needs calibration data"), e.getMessage());
+        e = expectThrows(IllegalArgumentException.class, () -> Importance.of("slimming", 1));
+        assertTrue(e.getMessage().contains("unknown importance 'slimming'"), e.getMessage());
     }
 }
