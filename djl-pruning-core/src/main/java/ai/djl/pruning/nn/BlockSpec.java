@@ -2,11 +2,16 @@ package ai.djl.pruning.nn;
 
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import ai.djl.nn.LambdaBlock;
+import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.util.Pair;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -17,8 +22,9 @@ import com.google.gson.JsonObject;
  * plus its parameters and rebuilt without the original code guessing its widths.
  *
  * <p>Known blocks: {@link NamedSequentialBlock}, {@link SequentialBlock}, {@link ResidualBlock},
- * {@link Conv2d}, {@link BatchNorm} (default ε and momentum), {@link Linear}, {@link Relu}, {@link
- * MaxPool2d}, {@link GlobalAvgPool2d}, {@link ZeroPadShortcut}. Others are refused with their name.
+ * {@link Conv2d}, {@link BatchNorm} (with its ε and momentum), {@link Linear}, {@link Relu}, {@link
+ * MaxPool2d}, {@link GlobalAvgPool2d}, {@link ZeroPadShortcut}, DJL's {@link ParallelBlock} and {@link
+ * LambdaBlock} when {@link KnownOps} identifies their operation. Others are refused with their name.
  */
 public final class BlockSpec {
 
@@ -33,7 +39,23 @@ public final class BlockSpec {
      */
     public static JsonObject describe(Block block) {
         JsonObject o = new JsonObject();
-        if (block instanceof NamedSequentialBlock || block instanceof SequentialBlock) {
+        if (block instanceof ParallelBlock parallel) {
+            o.addProperty("type", "Parallel");
+            List<Shape> branches = new ArrayList<>();
+            for (Pair<String, Block> child : block.getChildren()) {
+                branches.add(child.getValue().getOutputShapes(block.getInputShapes())[0]);
+            }
+            KnownOps.Join join = KnownOps.identify(parallel, branches.toArray(new Shape[0])).orElseThrow(() ->
+                    new IllegalArgumentException("cannot describe a ParallelBlock whose join matches none of "
+                            + Arrays.toString(KnownOps.Join.values())));
+            o.addProperty("join", join.name());
+            o.add("children", children(block, null));
+        } else if (block instanceof LambdaBlock lambda) {
+            KnownOps.Lambda op = KnownOps.identify(lambda).orElseThrow(() -> new IllegalArgumentException(
+                    "cannot describe a LambdaBlock that matches none of " + Arrays.toString(KnownOps.Lambda.values())));
+            o.addProperty("type", "Lambda");
+            o.addProperty("op", op.name());
+        } else if (block instanceof NamedSequentialBlock || block instanceof SequentialBlock) {
             o.addProperty("type", block instanceof NamedSequentialBlock ? "NamedSequential" : "Sequential");
             o.add("children", children(block, null));
         } else if (block instanceof ResidualBlock r) {
@@ -51,6 +73,9 @@ public final class BlockSpec {
             o.addProperty("bias", c.isIncludeBias());
         } else if (block instanceof BatchNorm) {
             o.addProperty("type", "BatchNorm");
+            // DJL offers no getters; without these a rebuilt BatchNorm would silently use the defaults.
+            o.addProperty("epsilon", (Float) privateField(block, BatchNorm.class, "epsilon"));
+            o.addProperty("momentum", (Float) privateField(block, BatchNorm.class, "momentum"));
         } else if (block instanceof Linear) {
             o.addProperty("type", "Linear");
             o.addProperty("units", block.getOutputShapes(block.getInputShapes())[0].get(1));
@@ -118,8 +143,22 @@ public final class BlockSpec {
                         .optPadding(shape(spec.get("padding"))).optDilation(shape(spec.get("dilation")))
                         .setFilters(spec.get("filters").getAsInt()).optGroups(spec.get("groups").getAsInt())
                         .optBias(spec.get("bias").getAsBoolean()).build();
-            case "BatchNorm":
-                return BatchNorm.builder().build();
+            case "BatchNorm": {
+                BatchNorm.BaseBuilder<?> b = BatchNorm.builder();
+                if (spec.has("epsilon")) {
+                    b.optEpsilon(spec.get("epsilon").getAsFloat()).optMomentum(spec.get("momentum").getAsFloat());
+                }
+                return b.build();
+            }
+            case "Parallel": {
+                List<Block> branches = new ArrayList<>();
+                for (JsonElement c : spec.getAsJsonArray("children")) {
+                    branches.add(build(c.getAsJsonObject().getAsJsonObject("block")));
+                }
+                return new ParallelBlock(KnownOps.Join.valueOf(spec.get("join").getAsString()).function(), branches);
+            }
+            case "Lambda":
+                return KnownOps.Lambda.valueOf(spec.get("op").getAsString()).newBlock();
             case "Linear":
                 return Linear.builder().setUnits(spec.get("units").getAsLong()).optBias(spec.get("bias").getAsBoolean()).build();
             case "Relu":
@@ -133,6 +172,17 @@ public final class BlockSpec {
                         spec.get("padAfter").getAsInt());
             default:
                 throw new IllegalArgumentException("unknown block type '" + type + "' in spec");
+        }
+    }
+
+    private static Object privateField(Object o, Class<?> owner, String name) {
+        try {
+            java.lang.reflect.Field f = owner.getDeclaredField(name);
+            f.setAccessible(true);
+            return f.get(o);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalStateException("cannot read " + owner.getSimpleName() + "." + name
+                    + " in this DJL version", e);
         }
     }
 

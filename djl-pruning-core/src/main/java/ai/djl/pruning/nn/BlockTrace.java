@@ -16,7 +16,8 @@ import java.util.Set;
 /**
  * Runs a block tree child by child and keeps the outputs at chosen DJL paths: DJL blocks have no
  * forward hooks, so intermediate activations (for APoZ, Taylor or feature distillation) come from
- * walking the containers whose composition is known ({@link SequentialBlock}, {@link ResidualBlock})
+ * walking the containers whose composition is known ({@link SequentialBlock}, {@link ResidualBlock},
+ * DJL's {@code ParallelBlock})
  * and calling every other block whole. The walk computes exactly what {@code block.forward} computes,
  * and is differentiable like it.
  *
@@ -91,6 +92,12 @@ public final class BlockTrace {
             }
             NDArray sum = main.singletonOrThrow().add(side.singletonOrThrow());
             out = new NDList(r.isReluAfterAdd() ? Activation.relu(sum) : sum);
+        } else if (block instanceof ai.djl.nn.ParallelBlock parallel && containsBelow(path)) {
+            java.util.List<NDList> branches = new java.util.ArrayList<>();
+            for (Pair<String, Block> child : block.getChildren()) {
+                branches.add(walk(child.getValue(), BlockPaths.join(path, child.getKey()), store, x, training));
+            }
+            out = KnownOps.joinFunction(parallel).apply(branches);
         } else {
             out = block.forward(store, x, training);
         }

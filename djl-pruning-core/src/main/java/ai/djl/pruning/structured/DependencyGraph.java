@@ -3,7 +3,10 @@ package ai.djl.pruning.structured;
 import ai.djl.pruning.nn.BlockPaths;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import ai.djl.nn.LambdaBlock;
+import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.SequentialBlock;
+import ai.djl.pruning.nn.KnownOps;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
@@ -230,6 +233,45 @@ public final class DependencyGraph {
             return out;
         }
 
+        static IllegalArgumentException opaque(Block block, String path, String why) {
+            return new IllegalArgumentException(String.format("cannot prune channels through %s at '%s': %s; channel "
+                    + "pruning stops here rather than guess", block.getClass().getSimpleName(),
+                    path.isEmpty() ? "(root)" : path, why));
+        }
+
+        /** Branches of a parallel block see the same input; an add unifies them position by position. */
+        Result walkParallel(ParallelBlock block, String path, int[] in, Shape[] inShapes) {
+            List<int[]> outs = new ArrayList<>();
+            List<Shape> shapes = new ArrayList<>();
+            for (Pair<String, Block> child : block.getChildren()) {
+                Result r = walk(child.getValue(), BlockPaths.join(path, child.getKey()), in, inShapes);
+                outs.add(r.channels);
+                shapes.add(r.shapes[0]);
+            }
+            KnownOps.Join join = KnownOps.identify(block, shapes.toArray(new Shape[0])).orElseThrow(() -> opaque(block,
+                    path, "its join matches none of " + Arrays.toString(KnownOps.Join.values())));
+            Shape[] outShapes = block.getOutputShapes(inShapes);
+            if (join == KnownOps.Join.CONCAT) {
+                int[] out = outs.stream().flatMapToInt(Arrays::stream).toArray();
+                return new Result(out, outShapes);
+            }
+            int[] out = outs.get(0).clone();
+            for (int[] other : outs.subList(1, outs.size())) {
+                Preconditions.checkState(other.length == out.length, "branches of %s differ in width: %s vs %s", path,
+                        out.length, other.length);
+                for (int i = 0; i < out.length; i++) {
+                    if (out[i] >= 0 && other[i] >= 0) {
+                        union(out[i], other[i]);
+                    }
+                    out[i] = out[i] >= 0 ? out[i] : other[i];
+                }
+            }
+            if (join == KnownOps.Join.ADD_RELU) {
+                layers.add(new LayerChannels(path, block, ChannelRole.ACTIVATION, out.clone()));
+            }
+            return new Result(out, outShapes);
+        }
+
         Result walk(Block block, String path, int[] in, Shape[] inShapes) {
             if (block instanceof ResidualBlock residual) {
                 Result x = new Result(in, inShapes);
@@ -262,6 +304,9 @@ public final class DependencyGraph {
                     layers.add(new LayerChannels(path, block, ChannelRole.ACTIVATION, out.clone()));
                 }
                 return new Result(out, x.shapes);
+            }
+            if (block instanceof ParallelBlock parallel) {
+                return walkParallel(parallel, path, in, inShapes);
             }
             if (block instanceof SequentialBlock) {
                 Result x = new Result(in, inShapes);
@@ -311,15 +356,29 @@ public final class DependencyGraph {
             if (block instanceof MaxPool2d || block instanceof GlobalAvgPool2d) {
                 return new Result(in, outShapes);
             }
+            if (block instanceof LambdaBlock lambda) {
+                KnownOps.Lambda op = KnownOps.identify(lambda).orElseThrow(() -> opaque(block, path,
+                        "a LambdaBlock that matches none of " + Arrays.toString(KnownOps.Lambda.values())));
+                if (op == KnownOps.Lambda.RELU) {
+                    layers.add(new LayerChannels(path, block, ChannelRole.ACTIVATION, in.clone()));
+                }
+                if (op == KnownOps.Lambda.BATCH_FLATTEN) {
+                    int per = (int) (inShapes[0].size() / inShapes[0].get(0) / in.length);
+                    int[] out = new int[in.length * per];
+                    for (int c = 0; c < in.length; c++) {
+                        Arrays.fill(out, c * per, (c + 1) * per, in[c]);
+                    }
+                    return new Result(out, outShapes);
+                }
+                return new Result(in, outShapes);
+            }
             if (block instanceof ZeroPadShortcut pad) {
                 int[] out = new int[pad.getPadBefore() + in.length + pad.getPadAfter()];
                 Arrays.fill(out, -1);
                 System.arraycopy(in, 0, out, pad.getPadBefore(), in.length);
                 return new Result(out, outShapes);
             }
-            throw new IllegalArgumentException(String.format("cannot prune channels through %s at '%s': its channel "
-                    + "mapping is unknown (an opaque block); channel pruning stops here rather than guess",
-                    block.getClass().getSimpleName(), path.isEmpty() ? "(root)" : path));
+            throw opaque(block, path, "its channel mapping is unknown (an opaque block)");
         }
     }
 }
