@@ -9,6 +9,10 @@ import ai.djl.pruning.analysis.MacConvention;
 import ai.djl.pruning.analysis.ModelProfile;
 import ai.djl.pruning.examples.zoo.CifarModel;
 import ai.djl.pruning.examples.zoo.ZooModels;
+import ai.djl.pruning.io.ModelFiles;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,7 +27,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, defaultValue = "vgg", description = "The original model (default: ${DEFAULT-VALUE}).")
     String original;
 
-    @Option(names = "--against", defaultValue = "vgg-slim70", description = "The compressed model (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--against", defaultValue = "vgg-slim70", description = "The compressed model: a zoo name, or a folder saved by a pruning command (architecture.json "
+                    + "+ parameters.params) (default: ${DEFAULT-VALUE}).")
     String compressed;
 
     @Option(names = "--batch-sizes", split = ",", defaultValue = "1,32", description = "Batch sizes (default: ${DEFAULT-VALUE}).")
@@ -47,8 +52,6 @@ final class BenchCommand implements Callable<Integer> {
         if (rounds <= 0) {
             throw new IllegalArgumentException("--rounds must be positive, got " + rounds);
         }
-        CifarModel a = CifarModel.of(original);
-        CifarModel b = CifarModel.of(compressed);
         LatencyBenchmark.Builder builder = LatencyBenchmark.builder().optWarmup(warmup).optRepetitions(repetitions)
                 .optBatchSizes(batchSizes);
         if (threads != null) {
@@ -56,7 +59,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         LatencyBenchmark bench = builder.build();
         Shape sample = new Shape(3, 32, 32);
-        try (Model ma = ZooModels.newModel(a); Model mb = ZooModels.newModel(b)) {
+        try (Model ma = open(original); Model mb = open(compressed)) {
             ModelProfile pa = ModelProfile.of(ma.getBlock(), ZooModels.INPUT_SHAPE, MacConvention.CONV_LINEAR);
             ModelProfile pb = ModelProfile.of(mb.getBlock(), ZooModels.INPUT_SHAPE, MacConvention.CONV_LINEAR);
             double[][][] medians = new double[2][batchSizes.length][rounds];
@@ -72,7 +75,7 @@ final class BenchCommand implements Callable<Integer> {
                     medians[1][i][r] = rb.get(i).medianMs();
                 }
             }
-            System.out.printf("%s vs %s, %d rounds × %d reps after %d warm-up%n", a.modelName(), b.modelName(),
+            System.out.printf("%s vs %s, %d rounds × %d reps after %d warm-up%n", original, compressed,
                     rounds, repetitions, warmup);
             for (int i = 0; i < batchSizes.length; i++) {
                 System.out.println("original:   " + last[0][i]);
@@ -87,5 +90,16 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** A zoo model (untrained weights: latency does not depend on them) or a saved pruned model. */
+    private static Model open(String nameOrFolder) throws Exception {
+        Path dir = Paths.get(nameOrFolder);
+        if (Files.isRegularFile(dir.resolve(ModelFiles.ARCHITECTURE))) {
+            Model m = Model.newInstance(dir.getFileName().toString());
+            m.setBlock(ModelFiles.load(dir, m.getNDManager()));
+            return m;
+        }
+        return ZooModels.newModel(CifarModel.of(nameOrFolder));
     }
 }

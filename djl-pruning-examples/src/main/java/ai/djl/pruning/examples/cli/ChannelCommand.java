@@ -83,6 +83,10 @@ final class ChannelCommand implements Callable<Integer> {
     @Option(names = "--ratio", description = "Remove this fraction of every group's channels instead of a MAC target.")
     Double ratio;
 
+    @Option(names = "--untrained",
+            description = "Prune a randomly initialised model (for MACs, params and latency only; no accuracy).")
+    boolean untrained;
+
     @Option(names = "--protect", description = "Regular expression of DJL layer paths whose groups keep their width.")
     String protect;
 
@@ -101,6 +105,9 @@ final class ChannelCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CifarModel zoo = CifarModel.of(model);
+        if (untrained && (weights != null || epochs > 0)) {
+            throw new IllegalArgumentException("--untrained excludes --weights and --epochs");
+        }
         Path out = output == null ? Paths.get("runs", "channel-" + zoo.modelName()) : output;
         Files.createDirectories(out);
         Cifar10 test = Cifar10.builder().optUsage(Cifar10.Usage.TEST).optDirectory(data).setSampling(250, false).build();
@@ -117,10 +124,11 @@ final class ChannelCommand implements Callable<Integer> {
                 global ? ", global ranking" : "", ", group " + reduction.name().toLowerCase(Locale.ROOT)
                         + (normalise ? " normalised" : "") + (roundTo > 1 ? ", multiples of " + roundTo : "")));
         Map<String, Double> accuracy = new LinkedHashMap<>();
-        try (Model original = ZooModels.load(zoo, weights); NDManager manager = NDManager.newBaseManager()) {
+        try (Model original = untrained ? ZooModels.newModel(zoo) : ZooModels.load(zoo, weights);
+                NDManager manager = NDManager.newBaseManager()) {
             Block block = original.getBlock();
             ModelProfile base = ModelProfile.of(block, ZooModels.INPUT_SHAPE, MacConvention.CONV_LINEAR);
-            AccuracyResult baseAcc = AccuracyEvaluation.evaluate(block, test);
+            AccuracyResult baseAcc = untrained ? new AccuracyResult(0, 0) : AccuracyEvaluation.evaluate(block, test);
             List<LatencyResult> baseLatency = bench.run(block, sample);
             md.append(String.format(Locale.ROOT, "| (original) | %.2f | 1.00× | %.3f | %.2f | %.2f | | %.2f | |%n",
                     base.macs() / 1e6, base.params() / 1e6, baseAcc.percent(),
@@ -142,7 +150,7 @@ final class ChannelCommand implements Callable<Integer> {
                         : pruner.planForMacs(block, ZooModels.INPUT_SHAPE, macFraction, manager);
                 Block pruned = pruner.apply(block, plan, manager);
                 ModelProfile p = ModelProfile.of(pruned, ZooModels.INPUT_SHAPE, MacConvention.CONV_LINEAR);
-                AccuracyResult acc = AccuracyEvaluation.evaluate(pruned, test);
+                AccuracyResult acc = untrained ? new AccuracyResult(0, 0) : AccuracyEvaluation.evaluate(pruned, test);
                 accuracy.put(name, acc.percent());
                 // Measure original and pruned back to back so load changes hit both.
                 List<LatencyResult> o = bench.run(block, sample);
