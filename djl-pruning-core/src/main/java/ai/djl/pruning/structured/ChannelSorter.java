@@ -15,7 +15,8 @@ import java.util.Map;
  * by importance (MIT Lab 1's "channel sorting").
  *
  * <p>Groups tied to a zero-padding ("option A") shortcut keep their order: the shortcut places its
- * input channels at fixed positions between its zero channels, which a permutation would break.
+ * input channels at fixed positions between its zero channels, which a permutation would break; so do
+ * groups read by a layer that also reads other groups (a conv after a concat).
  *
  * <pre>{@code
  * Block sorted = ChannelSorter.builder().optImportance(Importance.l2()).build().sort(net, inputShape, manager);
@@ -48,7 +49,10 @@ public final class ChannelSorter {
         Map<Integer, Double> rank = new HashMap<>();
         for (ChannelGroup g : graph.groups()) {
             boolean padded = g.layers().stream().anyMatch(l -> l.role() == ChannelRole.SHORTCUT_PAD);
-            if (g.isProtected() || padded) {
+            // A layer that also reads other groups (after a concat) would need a per-segment order.
+            boolean shared = g.layers().stream().anyMatch(l -> java.util.Arrays.stream(l.channels())
+                    .anyMatch(c -> c >= 0 && !g.channels().contains(c)));
+            if (g.isProtected() || padded || shared) {
                 continue;
             }
             double[] scores = importance.score(g);

@@ -115,10 +115,25 @@ public final class DependencyGraph {
         for (int i = 0; i < parent.length; i++) {
             parent[i] = i;
         }
+        // A layer that produces channels makes them one group; readers (a conv after a concat, a BatchNorm)
+        // may span several groups and join none. Channels nobody produces (the network input, zeros
+        // of a padding) are grouped by the first layer that reads them, and cannot be pruned.
+        Set<Integer> produced = new TreeSet<>();
         for (LayerChannels l : layers) {
-            int first = firstChannel(l);
+            if (l.role() == ChannelRole.CONV_OUT || l.role() == ChannelRole.LINEAR_OUT) {
+                for (int c : l.channels()) {
+                    union(parent, l.channels()[0], c);
+                    produced.add(c);
+                }
+            }
+        }
+        Set<Integer> orphans = new TreeSet<>();
+        for (LayerChannels l : layers) {
+            int first = -1;
             for (int c : l.channels()) {
-                if (c >= 0) {
+                if (c >= 0 && !produced.contains(c)) {
+                    orphans.add(c);
+                    first = first < 0 ? c : first;
                     union(parent, first, c);
                 }
             }
@@ -126,23 +141,22 @@ public final class DependencyGraph {
         Map<Integer, List<LayerChannels>> layersByGroup = new LinkedHashMap<>();
         Map<Integer, Set<Integer>> channelsByGroup = new LinkedHashMap<>();
         for (LayerChannels l : layers) {
-            int first = firstChannel(l);
-            if (first < 0) {
-                continue; // an activation of zero channels only
-            }
-            int g = find(parent, first);
-            layersByGroup.computeIfAbsent(g, k -> new ArrayList<>()).add(l);
-            Set<Integer> set = channelsByGroup.computeIfAbsent(g, k -> new TreeSet<>());
+            Set<Integer> touched = new java.util.LinkedHashSet<>();
             for (int c : l.channels()) {
                 if (c >= 0) {
-                    set.add(c);
+                    int g = find(parent, c);
+                    touched.add(g);
+                    channelsByGroup.computeIfAbsent(g, k -> new TreeSet<>()).add(c);
                 }
+            }
+            for (int g : touched) {
+                layersByGroup.computeIfAbsent(g, k -> new ArrayList<>()).add(l);
             }
         }
         List<ChannelGroup> out = new ArrayList<>();
         layersByGroup.forEach((g, ls) -> {
             Set<Integer> channels = channelsByGroup.get(g);
-            boolean prot = channels.stream().anyMatch(protectedChannels::contains);
+            boolean prot = channels.stream().anyMatch(c -> protectedChannels.contains(c) || orphans.contains(c));
             out.add(new ChannelGroup(out.size(), ImmutableList.copyOf(channels), ImmutableList.copyOf(ls), prot));
         });
         return out;
@@ -155,15 +169,6 @@ public final class DependencyGraph {
             sb.append("\n  ").append(g);
         }
         return sb.toString();
-    }
-
-    private static int firstChannel(LayerChannels l) {
-        for (int c : l.channels()) {
-            if (c >= 0) {
-                return c;
-            }
-        }
-        return -1;
     }
 
     private static int find(int[] parent, int x) {
