@@ -29,6 +29,12 @@ import java.util.Set;
  */
 public final class BlockTrace {
 
+    /**
+     * Appended to a {@link ResidualBlock}'s path, names its sum <em>before</em> the ReLU that follows the
+     * add (the pre-activation features of feature distillation).
+     */
+    public static final String PRE_RELU = "#pre-relu";
+
     private final ImmutableSet<String> paths;
     private final Map<String, NDArray> outputs = new LinkedHashMap<>();
 
@@ -91,6 +97,9 @@ public final class BlockTrace {
                 }
             }
             NDArray sum = main.singletonOrThrow().add(side.singletonOrThrow());
+            if (paths.contains(path + PRE_RELU)) {
+                outputs.put(path + PRE_RELU, sum);
+            }
             out = new NDList(r.isReluAfterAdd() ? Activation.relu(sum) : sum);
         } else if (block instanceof ai.djl.nn.ParallelBlock parallel && containsBelow(path)) {
             java.util.List<NDList> branches = new java.util.ArrayList<>();
@@ -110,7 +119,7 @@ public final class BlockTrace {
     private boolean containsBelow(String path) {
         String prefix = path.isEmpty() ? "" : path + "_";
         for (String p : paths) {
-            if (p.startsWith(prefix) && !p.equals(path)) {
+            if (p.startsWith(prefix) && !p.equals(path) || p.equals(path + PRE_RELU)) {
                 return true;
             }
         }

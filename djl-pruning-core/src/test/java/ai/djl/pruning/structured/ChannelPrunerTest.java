@@ -40,6 +40,14 @@ public class ChannelPrunerTest {
                 .add("fc", Linear.builder().setUnits(5).build());
     }
 
+    /** The bottleneck net, initialised for {@link #IN}, with non-trivial BatchNorm statistics. */
+    static Block initialisedBottleneck(NDManager manager) {
+        Block net = bottleneckNet();
+        net.initialize(manager, DataType.FLOAT32, IN);
+        randomiseBatchNorm(net, manager);
+        return net;
+    }
+
     private static Conv2d conv(int filters, int kernel, int groups) {
         return Conv2d.builder().setKernelShape(new Shape(kernel, kernel)).optPadding(new Shape(kernel / 2, kernel / 2))
                 .optGroups(groups).setFilters(filters).optBias(false).build();

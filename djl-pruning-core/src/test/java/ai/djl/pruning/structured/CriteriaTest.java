@@ -42,17 +42,10 @@ public class CriteriaTest {
         return new ArrayDataset.Builder().setData(x).optLabels(y).setSampling(2, false).build();
     }
 
-    private static Block net(NDManager manager) {
-        Block net = ChannelPrunerTest.bottleneckNet();
-        net.initialize(manager, DataType.FLOAT32, IN);
-        ChannelPrunerTest.randomiseBatchNorm(net, manager);
-        return net;
-    }
-
     @Test
     public void apozCountsZerosAfterEachRelu() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            Block net = net(manager);
+            Block net = ChannelPrunerTest.initialisedBottleneck(manager);
             DependencyGraph graph = DependencyGraph.of(net, IN);
             ArrayDataset data = data(manager, 3, false);
             ApozImportance apoz = new ApozImportance(new CalibrationData(data, 3));
@@ -97,7 +90,7 @@ public class CriteriaTest {
     @Test
     public void taylorEqualsHandComputedGradientProductAndLeavesTheModelAlone() throws Exception {
         try (NDManager manager = NDManager.newBaseManager()) {
-            Block net = net(manager);
+            Block net = ChannelPrunerTest.initialisedBottleneck(manager);
             DependencyGraph graph = DependencyGraph.of(net, IN);
             Map<String, float[]> before = ParameterSnapshot.of(net);
             ArrayDataset one = data(manager, 2, true); // two copies of one batch
@@ -136,7 +129,7 @@ public class CriteriaTest {
     @Test
     public void dataDrivenCriteriaPlanAndPruneEquivalently() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            Block net = net(manager);
+            Block net = ChannelPrunerTest.initialisedBottleneck(manager);
             ArrayDataset data = data(manager, 2, false);
             for (Importance criterion : new Importance[] {Importance.apoz(new CalibrationData(data, 2)),
                     Importance.taylor(new CalibrationData(data, 2))}) {

@@ -23,13 +23,6 @@ public class PlanningModesTest {
 
     private static final Shape IN = ChannelPrunerTest.IN;
 
-    private static Block net(NDManager manager) {
-        Block net = ChannelPrunerTest.bottleneckNet();
-        net.initialize(manager, DataType.FLOAT32, IN);
-        ChannelPrunerTest.randomiseBatchNorm(net, manager);
-        return net;
-    }
-
     private static int width(ChannelPruningPlan plan, String suffix) {
         return plan.widths().entrySet().stream().filter(e -> e.getKey().endsWith(suffix)).findFirst().orElseThrow()
                 .getValue()[1];
@@ -38,7 +31,7 @@ public class PlanningModesTest {
     @Test
     public void perLayerRatiosFollowTheFirstMatchingPattern() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            Block net = net(manager);
+            Block net = ChannelPrunerTest.initialisedBottleneck(manager);
             ChannelPruner pruner = ChannelPruner.builder().build();
             ChannelPruningPlan plan = pruner.planPerLayer(net, IN, ImmutableMap.of("conv1$", 0.5, "conv", 0.0), 0.25);
             assertEquals(width(plan, "conv1[CONV_OUT]"), 3); // 6 · (1 − 0.5)
@@ -54,7 +47,7 @@ public class PlanningModesTest {
     @Test
     public void roundingKeepsMultiplesOfN() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            Block net = net(manager);
+            Block net = ChannelPrunerTest.initialisedBottleneck(manager);
             ChannelPruner pruner = ChannelPruner.builder().optRoundTo(4).build();
             ChannelPruningPlan plan = pruner.plan(net, IN, 0.3);
             // 6 · 0.7 = 4.2 → keeps 4; 16 − round(4.8) = 11 → rounded up to 12.
@@ -70,7 +63,7 @@ public class PlanningModesTest {
     @Test
     public void globalRankingRemovesTheRequestedShareOfAllChannels() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            Block net = net(manager);
+            Block net = ChannelPrunerTest.initialisedBottleneck(manager);
             ChannelPruner pruner = ChannelPruner.builder().optGlobalRanking(true).build();
             ChannelPruningPlan plan = pruner.plan(net, IN, 0.5);
             assertEquals(plan.pruned().size(), 11); // half of 6 + 16, wherever they lie
@@ -86,7 +79,7 @@ public class PlanningModesTest {
     @Test
     public void parameterTargetIsMet() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            Block net = net(manager);
+            Block net = ChannelPrunerTest.initialisedBottleneck(manager);
             long before = ModelProfile.of(net, IN, MacConvention.CONV_LINEAR).params();
             ChannelPruner pruner = ChannelPruner.builder().build();
             ChannelPruningPlan plan = pruner.planForParams(net, IN, 0.5, manager);

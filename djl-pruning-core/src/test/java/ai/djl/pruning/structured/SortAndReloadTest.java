@@ -25,7 +25,7 @@ public class SortAndReloadTest {
     @Test
     public void sortingIsAnEquivalentTransformWithDescendingFilters() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            Block net = net(manager);
+            Block net = ChannelPrunerTest.initialisedBottleneck(manager);
             Block sorted = ChannelSorter.builder().optImportance(Importance.l2()).build().sort(net, IN, manager);
             assertEquals(forward(sorted, manager).toFloatArray(), forward(net, manager).toFloatArray(), 1e-5f);
             // The reduce group's channels (conv1 filters + the coupled depthwise filters, scores summed) now
@@ -43,7 +43,7 @@ public class SortAndReloadTest {
     public void prunedModelSavesAndReloadsWithItsOwnWidths() throws Exception {
         Path dir = Files.createTempDirectory("pruned");
         try (NDManager manager = NDManager.newBaseManager()) {
-            Block net = net(manager);
+            Block net = ChannelPrunerTest.initialisedBottleneck(manager);
             ChannelPruner pruner = ChannelPruner.builder().build();
             Block pruned = pruner.apply(net, pruner.plan(net, IN, 0.5), manager);
             ModelFiles.save(pruned, IN, dir);
@@ -54,13 +54,6 @@ public class SortAndReloadTest {
             CheckpointException e = expectThrows(CheckpointException.class, () -> ModelFiles.load(dir, manager));
             assertTrue(e.getMessage().contains("shape mismatch"), e.getMessage());
         }
-    }
-
-    private static Block net(NDManager manager) {
-        Block net = ChannelPrunerTest.bottleneckNet();
-        net.initialize(manager, DataType.FLOAT32, IN);
-        ChannelPrunerTest.randomiseBatchNorm(net, manager);
-        return net;
     }
 
     private static NDArray forward(Block block, NDManager manager) {

@@ -26,6 +26,7 @@ import picocli.CommandLine.Option;
             PlotsCommand.class,
             FineGrainedCommand.class,
             ChannelCommand.class,
+            DistillCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main {

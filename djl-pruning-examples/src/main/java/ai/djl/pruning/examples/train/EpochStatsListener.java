@@ -21,7 +21,8 @@ final class EpochStatsListener extends TrainingListenerAdapter {
             NDList labels = batchData.getLabels().get(device);
             NDList predictions = batchData.getPredictions().get(device);
             try (NDArray loss = trainer.getLoss().evaluate(labels, predictions);
-                    NDArray predicted = predictions.singletonOrThrow().argMax(1);
+                    // head(): a distillation block puts the student's logits first
+                    NDArray predicted = predictions.head().argMax(1);
                     NDArray label = labels.singletonOrThrow().toType(DataType.INT64, false);
                     NDArray hits = predicted.eq(label);
                     NDArray count = hits.sum()) {

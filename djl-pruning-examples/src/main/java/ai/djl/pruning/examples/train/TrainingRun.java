@@ -57,8 +57,17 @@ public final class TrainingRun {
     private final SparsityPlan pruningPlan;
     private final PruningSchedule pruningSchedule;
 
+    /** Name of the default loss in the run settings. */
+    static final String CROSS_ENTROPY = "cross-entropy";
+
+    private final Loss loss;
+    private final ai.djl.nn.Block evaluated;
+
     private TrainingRun(Builder b) {
-        this.settings = new Settings(b.epochs, b.learningRate, b.momentum, b.weightDecay, b.schedule.name());
+        this.settings = new Settings(b.epochs, b.learningRate, b.momentum, b.weightDecay, b.schedule.name(),
+                b.lossName);
+        this.loss = b.loss;
+        this.evaluated = b.evaluated;
         this.output = b.output;
         this.log = b.log;
         this.pruningPlan = b.pruningPlan;
@@ -78,8 +87,16 @@ public final class TrainingRun {
      * @param momentum SGD momentum
      * @param weightDecay L2 weight decay
      * @param schedule learning-rate schedule name
+     * @param loss name of the training loss (null in folders written before losses were named: cross-entropy)
      */
-    public record Settings(int epochs, float learningRate, float momentum, float weightDecay, String schedule) {}
+    public record Settings(int epochs, float learningRate, float momentum, float weightDecay, String schedule,
+            String loss) {
+
+        Settings withDefaults() {
+            return loss != null ? this : new Settings(epochs, learningRate, momentum, weightDecay, schedule,
+                    CROSS_ENTROPY);
+        }
+    }
 
     /**
      * Trains the model's block, resuming from the output folder's newest checkpoint if there is one.
@@ -112,7 +129,7 @@ public final class TrainingRun {
                 LearningRateSchedule.Kind.valueOf(settings.schedule()), settings.learningRate(), totalSteps,
                 stepsPerEpoch * start);
         EpochStatsListener stats = new EpochStatsListener();
-        DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+        DefaultTrainingConfig config = new DefaultTrainingConfig(loss)
                 .optOptimizer(Optimizer.sgd()
                         .setLearningRateTracker(lr)
                         .optMomentum(settings.momentum())
@@ -150,7 +167,8 @@ public final class TrainingRun {
                 }
                 double trainSeconds = (System.nanoTime() - t0) / 1e9;
                 trainer.notifyListeners(listener -> listener.onEpoch(trainer));
-                AccuracyResult testAccuracy = AccuracyEvaluation.evaluate(model.getBlock(), test);
+                AccuracyResult testAccuracy = AccuracyEvaluation.evaluate(
+                        evaluated != null ? evaluated : model.getBlock(), test);
                 EpochRecord record = new EpochRecord(epoch, stats.meanLoss(), stats.accuracy(),
                         testAccuracy.percent(), testAccuracy.correct(), testAccuracy.total(),
                         lr.at(stepsPerEpoch * epoch - 1), (System.nanoTime() - t0) / 1e9,
@@ -170,7 +188,8 @@ public final class TrainingRun {
     private void checkSettings() throws IOException {
         Path file = output.resolve("run.json");
         if (Files.isRegularFile(file)) {
-            Settings saved = GSON.fromJson(Files.readString(file, StandardCharsets.UTF_8), Settings.class);
+            Settings saved = GSON.fromJson(Files.readString(file, StandardCharsets.UTF_8), Settings.class)
+                    .withDefaults();
             if (!Objects.equals(saved, settings)) {
                 throw new IllegalArgumentException("output folder " + output + " holds a different run ("
                         + saved + "); use another --output or delete it to start over");
@@ -206,8 +225,36 @@ public final class TrainingRun {
         private PrintStream log = System.out;
         private SparsityPlan pruningPlan;
         private PruningSchedule pruningSchedule;
+        private Loss loss = Loss.softmaxCrossEntropyLoss();
+        private String lossName = CROSS_ENTROPY;
+        private ai.djl.nn.Block evaluated;
 
         private Builder() {}
+
+        /**
+         * Sets the training loss; default softmax cross-entropy. Its name is part of the run's settings.
+         *
+         * @param loss the loss (for distillation, over {@code DistillationBlock}'s outputs)
+         * @param name a name that tells this loss and its options apart, e.g. {@code kd(T=4,a=0.9)}
+         * @return this builder
+         */
+        public Builder optLoss(Loss loss, String name) {
+            this.loss = com.google.common.base.Preconditions.checkNotNull(loss, "loss");
+            this.lossName = com.google.common.base.Preconditions.checkNotNull(name, "loss name");
+            return this;
+        }
+
+        /**
+         * Sets the block whose test accuracy is reported each epoch; default the model's block (for
+         * distillation: the student inside the {@code DistillationBlock}).
+         *
+         * @param block the block evaluated
+         * @return this builder
+         */
+        public Builder optEvaluatedBlock(ai.djl.nn.Block block) {
+            this.evaluated = block;
+            return this;
+        }
 
         /**
          * Sets the number of epochs.
