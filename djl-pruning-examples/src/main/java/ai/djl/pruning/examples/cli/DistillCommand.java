@@ -70,6 +70,9 @@ final class DistillCommand implements Callable<Integer> {
             description = "Feature loss weight per sample (default: ${DEFAULT-VALUE}).")
     float featureWeight;
 
+    @Option(names = "--limit", description = "Use only the first N training and test images (a quick check).")
+    Long limit;
+
     @Option(names = "--data", description = "Folder with the CIFAR-10 binary files; default: searched.")
     Path data;
 
@@ -87,7 +90,8 @@ final class DistillCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--feature-epochs must be in [1, --epochs), got " + featureEpochs);
         }
         Files.createDirectories(output);
-        Cifar10 test = Cifar10.builder().optUsage(Cifar10.Usage.TEST).optDirectory(data).setSampling(250, false).build();
+        Cifar10 test = Cifar10.builder().optUsage(Cifar10.Usage.TEST).optDirectory(data).setSampling(250, false)
+                .optLimit(limit == null ? Long.MAX_VALUE : limit).build();
         test.prepare(null);
         StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "# Distillation: student %s, teacher %s%n%n"
                 + "%d epochs per procedure, SGD lr %s cosine, T = %s, α = %s, feature weight %s%n%n"
@@ -157,7 +161,8 @@ final class DistillCommand implements Callable<Integer> {
 
     private AccuracyResult fit(Model m, Block evaluated, TrainingRun.Builder run, Path dir, Cifar10 test)
             throws Exception {
-        Cifar10 train = Cifar10.builder().optDirectory(data).setShuffledSampling(128, 42).build();
+        Cifar10 train = Cifar10.builder().optDirectory(data).setShuffledSampling(128, 42)
+                .optLimit(limit == null ? Long.MAX_VALUE : limit).build();
         List<EpochRecord> history = run.optLearningRate(lr).optSchedule(LearningRateSchedule.Kind.COSINE)
                 .optEvaluatedBlock(evaluated).setOutput(dir).build().fit(m, train, test);
         EpochRecord last = history.get(history.size() - 1);
