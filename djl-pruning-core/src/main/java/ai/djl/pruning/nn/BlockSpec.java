@@ -12,6 +12,7 @@ import ai.djl.util.Pair;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import com.google.common.base.Preconditions;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -24,7 +25,8 @@ import com.google.gson.JsonObject;
  * <p>Known blocks: {@link NamedSequentialBlock}, {@link SequentialBlock}, {@link ResidualBlock},
  * {@link Conv2d}, {@link BatchNorm} (with its ε and momentum), {@link Linear}, {@link Relu}, {@link
  * MaxPool2d}, {@link GlobalAvgPool2d}, {@link ZeroPadShortcut}, DJL's {@link ParallelBlock} and {@link
- * LambdaBlock} when {@link KnownOps} identifies their operation. Others are refused with their name.
+ * LambdaBlock} when {@link KnownOps} identifies their operation, and parameter-free {@link ChannelMapping}
+ * blocks (rebuilt by class name). Others are refused with their name.
  */
 public final class BlockSpec {
 
@@ -50,6 +52,9 @@ public final class BlockSpec {
                             + Arrays.toString(KnownOps.Join.values())));
             o.addProperty("join", join.name());
             o.add("children", children(block, null));
+        } else if (block instanceof ChannelMapping && block.getParameters().isEmpty()) {
+            o.addProperty("type", "Custom");
+            o.addProperty("class", block.getClass().getName());
         } else if (block instanceof LambdaBlock lambda) {
             KnownOps.Lambda op = KnownOps.identify(lambda).orElseThrow(() -> new IllegalArgumentException(
                     "cannot describe a LambdaBlock that matches none of " + Arrays.toString(KnownOps.Lambda.values())));
@@ -156,6 +161,18 @@ public final class BlockSpec {
                     branches.add(build(c.getAsJsonObject().getAsJsonObject("block")));
                 }
                 return new ParallelBlock(KnownOps.Join.valueOf(spec.get("join").getAsString()).function(), branches);
+            }
+            case "Custom": {
+                String name = spec.get("class").getAsString();
+                try {
+                    Class<?> c = Class.forName(name);
+                    Preconditions.checkArgument(Block.class.isAssignableFrom(c) && ChannelMapping.class.isAssignableFrom(c),
+                            "%s is not a ChannelMapping block", name);
+                    return (Block) c.getConstructor().newInstance();
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalArgumentException("cannot create custom block " + name
+                            + ": it needs a public no-argument constructor", e);
+                }
             }
             case "Lambda":
                 return KnownOps.Lambda.valueOf(spec.get("op").getAsString()).newBlock();

@@ -6,6 +6,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.LambdaBlock;
 import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.SequentialBlock;
+import ai.djl.pruning.nn.ChannelMapping;
 import ai.djl.pruning.nn.KnownOps;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
@@ -41,8 +42,10 @@ import java.util.TreeSet;
  *
  * <p>Understood blocks: {@link SequentialBlock} (and {@code NamedSequentialBlock}), {@link
  * ResidualBlock}, {@link Conv2d} (regular or depthwise), {@link BatchNorm}, {@link Linear} after a
- * global pool, {@link Relu}, {@link MaxPool2d}, {@link GlobalAvgPool2d}, {@link ZeroPadShortcut}. Any
- * other block stops the analysis with an error naming it: never a silently wrong prune.
+ * global pool or flatten, {@link Relu}, {@link MaxPool2d}, {@link GlobalAvgPool2d}, {@link ZeroPadShortcut},
+ * DJL's {@code ParallelBlock} and {@code LambdaBlock} when {@link KnownOps} identifies them, and any block
+ * that declares its mapping by implementing {@link ChannelMapping}. Any other block stops the analysis with
+ * an error naming it: never a silently wrong prune.
  */
 public final class DependencyGraph {
 
@@ -360,6 +363,19 @@ public final class DependencyGraph {
             }
             if (block instanceof MaxPool2d || block instanceof GlobalAvgPool2d) {
                 return new Result(in, outShapes);
+            }
+            if (block instanceof ChannelMapping mapping) {
+                if (!block.getParameters().isEmpty()) {
+                    throw opaque(block, path, "a ChannelMapping block must be parameter-free");
+                }
+                int[] out = mapping.mapChannels(in.clone(), inShapes);
+                Preconditions.checkState(out.length == outShapes[0].get(1), "%s maps %s channels but outputs %s",
+                        path, out.length, outShapes[0]);
+                for (int c : out) {
+                    Preconditions.checkState(c == -1 || Arrays.stream(in).anyMatch(i -> i == c),
+                            "%s maps to channel id %s that is not among its inputs", path, c);
+                }
+                return new Result(out, outShapes);
             }
             if (block instanceof LambdaBlock lambda) {
                 KnownOps.Lambda op = KnownOps.identify(lambda).orElseThrow(() -> opaque(block, path,

@@ -127,4 +127,50 @@ public class DjlBlocksTest {
                     e.getMessage());
         }
     }
+
+    /** A user's channel-wise block that declares its mapping. */
+    public static final class Doubler extends ai.djl.nn.AbstractBlock implements ai.djl.pruning.nn.ChannelMapping {
+        /** For rebuilding. */
+        public Doubler() {
+            super((byte) 1);
+        }
+
+        @Override
+        public int[] mapChannels(int[] inputChannels, Shape[] inputShapes) {
+            return inputChannels;
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
+                ai.djl.util.PairList<String, Object> params) {
+            return new NDList(inputs.singletonOrThrow().mul(2));
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] inputShapes) {
+            return inputShapes;
+        }
+    }
+
+    @Test
+    public void customBlockDeclaringItsMappingIsPrunedSavedAndRebuilt() throws Exception {
+        Shape in = new Shape(2, 3, 6, 6);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block net = new SequentialBlock().add(conv(6)).add(new Doubler()).add(conv(4))
+                    .add(Pool.globalAvgPool2dBlock()).add(Linear.builder().setUnits(2).build());
+            net.initialize(manager, DataType.FLOAT32, in);
+            ChannelPruner pruner = ChannelPruner.builder().build();
+            ChannelPruningPlan plan = pruner.plan(net, in, 0.5);
+            assertEquals(plan.widths().get("03Conv2d[CONV_IN]"), new int[] {6, 3});
+            Block pruned = pruner.apply(net, plan, manager); // equals the masked original
+            Path dir = Files.createTempDirectory("custom");
+            ModelFiles.save(pruned, in, dir);
+            Block reloaded = ModelFiles.load(dir, manager);
+            assertTrue(reloaded.getChildren().get(1).getValue() instanceof Doubler);
+            NDArray x = manager.randomNormal(in);
+            ParameterStore store = new ParameterStore(manager, false);
+            assertTrue(pruned.forward(store, new NDList(x), false).singletonOrThrow()
+                    .allClose(reloaded.forward(store, new NDList(x), false).singletonOrThrow(), 0, 0, false));
+        }
+    }
 }
