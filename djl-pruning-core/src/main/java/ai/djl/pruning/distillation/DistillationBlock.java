@@ -7,11 +7,13 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.pruning.nn.BlockTrace;
 import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
 import ai.djl.util.PairList;
 import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableList;
@@ -153,6 +155,13 @@ public final class DistillationBlock extends AbstractBlock {
                 "student and teacher must be initialised (and loaded) before distillation");
         for (int i = 0; i < connectors.size(); i++) {
             connectors.get(i).initialize(manager, dataType, studentFeatureShapes.get(i));
+        }
+        // A student whose parameters were loaded from a file may not record gradients yet.
+        for (Pair<String, Parameter> p : student.getParameters()) {
+            NDArray a = p.getValue().getArray();
+            if (p.getValue().requiresGradient() && !a.hasGradient()) {
+                a.setRequiresGradient(true);
+            }
         }
     }
 

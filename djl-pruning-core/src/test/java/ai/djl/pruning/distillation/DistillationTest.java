@@ -124,9 +124,13 @@ public class DistillationTest {
     @Test
     public void trainingMovesOnlyTheStudentAndConnectors() throws Exception {
         try (NDManager m = NDManager.newBaseManager(); Model model = Model.newInstance("kd")) {
-            Block student = net(4);
+            Block initialised = net(4);
+            initialised.initialize(m, DataType.FLOAT32, IN);
+            // As a pruned model arrives: reloaded from architecture + parameters (no gradients attached).
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("student");
+            ai.djl.pruning.io.ModelFiles.save(initialised, IN, dir);
+            Block student = ai.djl.pruning.io.ModelFiles.load(dir, m);
             Block teacher = net(8);
-            student.initialize(m, DataType.FLOAT32, IN);
             teacher.initialize(m, DataType.FLOAT32, IN);
             BatchNorm teacherBn = (BatchNorm) teacher.getChildren().get(1).getValue();
             DistillationBlock kd = DistillationBlock.builder(student, teacher, IN)
