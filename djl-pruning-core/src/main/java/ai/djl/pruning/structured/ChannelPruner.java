@@ -284,7 +284,8 @@ public final class ChannelPruner {
 
     private boolean leavesEnough(ChannelGroup g, Set<Integer> pruned, int channel) {
         for (LayerChannels l : g.layers()) {
-            if (l.role() == ChannelRole.SHORTCUT_PAD || l.role() == ChannelRole.ACTIVATION) {
+            if (l.role() == ChannelRole.SHORTCUT_PAD || l.role() == ChannelRole.ACTIVATION
+                    || l.role() == ChannelRole.GROUPED_CONV_IN) {
                 continue;
             }
             int kept = 0;
@@ -325,7 +326,7 @@ public final class ChannelPruner {
         Map<String, int[]> ins = new HashMap<>();
         Map<String, Keep> keep = new HashMap<>();
         for (LayerChannels l : plan.graph().layers()) {
-            if (l.role() == ChannelRole.ACTIVATION) {
+            if (l.role() == ChannelRole.ACTIVATION || l.role() == ChannelRole.GROUPED_CONV_IN) {
                 continue;
             }
             int[] kept = kept(l.channels(), pruned);
@@ -413,8 +414,9 @@ public final class ChannelPruner {
         switch (spec.get("type").getAsString()) {
             case "Conv2d" -> {
                 if (k.out() != null) {
-                    if (spec.get("groups").getAsInt() > 1) {
-                        spec.addProperty("groups", k.out().length); // depthwise stays depthwise
+                    int groups = spec.get("groups").getAsInt();
+                    if (groups > 1) { // depthwise stays depthwise; a grouped conv lost whole groups
+                        spec.addProperty("groups", groups * k.out().length / spec.get("filters").getAsInt());
                     }
                     spec.addProperty("filters", k.out().length);
                 }

@@ -6,6 +6,11 @@ public enum ChannelRole {
     CONV_OUT,
     /** Input channels of a convolution: weight axis 1. */
     CONV_IN,
+    /**
+     * Input channels of a grouped (not depthwise) convolution, removed a whole group at a time together
+     * with that group's filters: the weight's axis 1 (channels per group) is unchanged, the group count drops.
+     */
+    GROUPED_CONV_IN,
     /** Input and output channels of a depthwise convolution together: weight axis 0 and the bias. */
     DEPTHWISE,
     /** Channels of a BatchNorm: γ, β, running mean and variance. */

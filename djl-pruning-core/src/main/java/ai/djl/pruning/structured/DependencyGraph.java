@@ -42,7 +42,7 @@ import java.util.TreeSet;
  *
  * <p>Understood blocks: {@link SequentialBlock} (and {@code NamedSequentialBlock}), {@link
  * ResidualBlock}, {@link Conv2d} (regular or depthwise), {@link BatchNorm}, {@link Linear} after a
- * global pool or flatten, {@link Relu}, {@link MaxPool2d}, {@link GlobalAvgPool2d}, {@link ZeroPadShortcut},
+ * global pool or flatten, grouped convolutions (whole groups), {@link Relu}, {@link MaxPool2d}, {@link GlobalAvgPool2d}, {@link ZeroPadShortcut},
  * DJL's {@code ParallelBlock} and {@code LambdaBlock} when {@link KnownOps} identifies them, and any block
  * that declares its mapping by implementing {@link ChannelMapping}. Any other block stops the analysis with
  * an error naming it: never a silently wrong prune.
@@ -338,9 +338,20 @@ public final class DependencyGraph {
                     layers.add(new LayerChannels(path, block, ChannelRole.DEPTHWISE, ids));
                     return new Result(ids, outShapes);
                 }
-                throw new IllegalArgumentException(String.format(
-                        "grouped convolution %s (%d groups, %d→%d channels) is not supported by channel pruning yet",
-                        path, groups, ids.length, filters));
+                // Grouped: whole groups go together (its input channels and its filters), so the per-group
+                // widths, and the weight's axis 1, stay as they are.
+                int inPer = ids.length / groups;
+                int outPer = filters / groups;
+                int[] out = new int[filters];
+                for (int g = 0; g < groups; g++) {
+                    for (int j = 1; j < inPer; j++) {
+                        union(ids[g * inPer], ids[g * inPer + j]);
+                    }
+                    java.util.Arrays.fill(out, g * outPer, (g + 1) * outPer, ids[g * inPer]);
+                }
+                layers.add(new LayerChannels(path, block, ChannelRole.GROUPED_CONV_IN, ids));
+                layers.add(new LayerChannels(path, block, ChannelRole.CONV_OUT, out.clone()));
+                return new Result(out, outShapes);
             }
             if (block instanceof BatchNorm) {
                 int[] ids = materialise(in);

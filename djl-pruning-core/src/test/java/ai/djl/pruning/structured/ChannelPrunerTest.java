@@ -95,6 +95,28 @@ public class ChannelPrunerTest {
     }
 
     @Test
+    public void groupedConvolutionLosesWholeGroups() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block net = new NamedSequentialBlock().add("conv1", conv(8, 3, 1)).add("bn1", BatchNorm.builder().build())
+                    .add("relu1", new Relu()).add("grouped", conv(12, 3, 4)).add("bn2", BatchNorm.builder().build())
+                    .add("relu2", new Relu()).add("conv3", conv(4, 1, 1)).add("pool", new GlobalAvgPool2d())
+                    .add("fc", Linear.builder().setUnits(2).build());
+            net.initialize(manager, DataType.FLOAT32, IN);
+            randomiseBatchNorm(net, manager);
+            ChannelPruner pruner = ChannelPruner.builder().build();
+            ChannelPruningPlan plan = pruner.plan(net, IN, 0.5);
+            // 4 groups of (2 inputs, 3 filters): 2 groups go, with conv1's 4 filters feeding them.
+            assertEquals(plan.widths().get("01conv1[CONV_OUT]"), new int[] {8, 4});
+            assertEquals(plan.widths().get("04grouped[CONV_OUT]"), new int[] {12, 6});
+            Block pruned = pruner.apply(net, plan, manager); // equals the masked original
+            Conv2d grouped = (Conv2d) pruned.getChildren().get(3).getValue();
+            assertEquals(grouped.getGroups(), 2);
+            assertEquals(grouped.getParameters().get(0).getValue().getArray().getShape(), new Shape(6, 2, 3, 3));
+            ChannelSorter.builder().build().sort(net, IN, manager); // verified equal to the original
+        }
+    }
+
+    @Test
     public void opaqueBlockIsRefusedWithItsName() {
         try (NDManager manager = NDManager.newBaseManager()) {
             Block net = new NamedSequentialBlock().add("conv", conv(4, 3, 1)).add("act", new Opaque())
