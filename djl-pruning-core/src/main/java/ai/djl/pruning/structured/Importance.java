@@ -61,6 +61,14 @@ public interface Importance {
     }
 
     /**
+     * @param normShare fraction of each layer's filters ranked first by smallest L2 norm (FPGM's two rates)
+     * @return FPGM combined with the norm criterion, summed over the group
+     */
+    static GroupImportance fpgm(double normShare) {
+        return GroupImportance.of(new FpgmImportance(normShare));
+    }
+
+    /**
      * @param data calibration batches
      * @return fraction of non-zero post-ReLU activations (1 − APoZ), summed over the group
      */

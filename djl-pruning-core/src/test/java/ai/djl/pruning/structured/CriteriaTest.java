@@ -160,4 +160,31 @@ public class CriteriaTest {
         // Normalised to mean 1 per layer: (0.5, 1.5) and (1, 1).
         assertEquals(sum.withNormalisation(true).score(group), new double[] {1.5, 2.5});
     }
+
+    @Test
+    public void fpgmDistanceSumsAndTheTwoRateVariant() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            // Four 2-weight filters: a = (0.1, 0) tiny, b = (1, 0), c = (0, 1), d = (3, 3).
+            ai.djl.nn.convolutional.Conv2d conv = ai.djl.nn.convolutional.Conv2d.builder()
+                    .setKernelShape(new Shape(1, 1)).setFilters(4).optBias(false).build();
+            conv.initialize(manager, DataType.FLOAT32, new Shape(1, 2, 1, 1));
+            conv.getParameters().get(0).getValue().getArray().set(new float[] {0.1f, 0, 1, 0, 0, 1, 3, 3});
+            LayerChannels layer = new LayerChannels("conv", conv, ChannelRole.CONV_OUT, new int[] {0, 1, 2, 3});
+            double ab = 0.9;
+            double ac = Math.hypot(0.1, 1);
+            double ad = Math.hypot(2.9, 3);
+            double bc = Math.sqrt(2);
+            double bd = Math.hypot(2, 3);
+            double cd = Math.hypot(3, 2);
+            double[] plain = new FpgmImportance().score(layer);
+            assertEquals(plain[0], ab + ac + ad, 1e-6);
+            assertEquals(plain[3], ad + bd + cd, 1e-6);
+            // Norm share 0.25: a goes first by norm; b, c, d are scored among themselves.
+            double[] twoRate = new FpgmImportance(0.25).score(layer);
+            assertEquals(twoRate[1], bc + bd, 1e-6);
+            assertEquals(twoRate[2], bc + cd, 1e-6);
+            assertEquals(twoRate[3], bd + cd, 1e-6);
+            assertTrue(twoRate[0] < Math.min(twoRate[1], Math.min(twoRate[2], twoRate[3])));
+        }
+    }
 }
