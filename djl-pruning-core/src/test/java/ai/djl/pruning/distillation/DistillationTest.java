@@ -145,7 +145,16 @@ public class DistillationTest {
             m.getEngine().setRandomSeed(3);
             ArrayDataset data = new ArrayDataset.Builder().setData(m.randomNormal(IN))
                     .optLabels(m.create(new float[] {0, 1, 2, 1})).setSampling(4, false).build();
-            try (Trainer trainer = model.newTrainer(config)) {
+            // Combined with fine-grained pruning: the student's first conv keeps every other weight.
+            float[] keep = new float[4 * 3 * 3 * 3];
+            for (int i = 0; i < keep.length; i += 2) {
+                keep[i] = 1;
+            }
+            ai.djl.pruning.unstructured.PruningMasks masks = ai.djl.pruning.unstructured.PruningMasks.fromArrays(
+                    Map.of("01Conv2d_weight", m.create(keep, new Shape(4, 3, 3, 3))));
+            ai.djl.pruning.unstructured.MaskedOptimizer masked =
+                    ai.djl.pruning.unstructured.MaskedOptimizer.install(config, student, masks);
+            try (masked; Trainer trainer = model.newTrainer(config)) {
                 trainer.initialize(IN);
                 for (int step = 0; step < 3; step++) {
                     for (Batch batch : trainer.iterateDataset(data)) {
@@ -166,6 +175,10 @@ public class DistillationTest {
             }
             ParameterSnapshot.assertBitIdentical(teacherBefore, ParameterSnapshot.of(teacher));
             String key = "01Conv2d_weight(4, 3, 3, 3)";
+            float[] after = ParameterSnapshot.of(student).get(key);
+            for (int i = 1; i < after.length; i += 2) {
+                assertEquals(Float.floatToRawIntBits(after[i]), 0, "pruned weight " + i + " moved: " + after[i]);
+            }
             assertTrue(studentBefore.containsKey(key), studentBefore.keySet().toString());
             assertFalse(java.util.Arrays.equals(ParameterSnapshot.of(student).get(key), studentBefore.get(key)),
                     "the student did not learn");
