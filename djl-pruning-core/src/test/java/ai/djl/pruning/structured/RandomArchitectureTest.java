@@ -36,7 +36,7 @@ public class RandomArchitectureTest {
     /** Cases per property in the fast suite; -Ddjl.pruning.propertyCases=1000 runs more. */
     private static final int CASES = Integer.getInteger("djl.pruning.propertyCases", 50);
 
-    /** A random net and the seed it came from, for the failure message. */
+    /** A random net: a stem, one to four random units, a classifier. */
     private static Block randomNet(Random r) {
         NamedSequentialBlock net = new NamedSequentialBlock();
         int width = 4 + r.nextInt(9);
@@ -86,6 +86,13 @@ public class RandomArchitectureTest {
         return net.add("pool", new GlobalAvgPool2d()).add("fc", Linear.builder().setUnits(3).build());
     }
 
+    private static Block initialisedRandomNet(int seed, Random r, NDManager manager) {
+        manager.getEngine().setRandomSeed(seed);
+        Block net = randomNet(r);
+        net.initialize(manager, DataType.FLOAT32, IN);
+        return net;
+    }
+
     private static void addNorm(NamedSequentialBlock net, String name, boolean bn) {
         if (bn) {
             net.add(name + "_bn", BatchNorm.builder().build());
@@ -104,9 +111,7 @@ public class RandomArchitectureTest {
         for (int seed = 0; seed < CASES; seed++) {
             Random r = new Random(seed);
             try (NDManager manager = NDManager.newBaseManager()) {
-                manager.getEngine().setRandomSeed(seed);
-                Block net = randomNet(r);
-                net.initialize(manager, DataType.FLOAT32, IN);
+                Block net = initialisedRandomNet(seed, r, manager);
                 ChannelPrunerTest.randomiseBatchNorm(net, manager);
                 Map<String, float[]> before = ParameterSnapshot.of(net);
                 double ratio = r.nextDouble() * 0.8;
@@ -130,9 +135,7 @@ public class RandomArchitectureTest {
         for (int seed = 0; seed < CASES; seed++) {
             Random r = new Random(seed);
             try (NDManager manager = NDManager.newBaseManager()) {
-                manager.getEngine().setRandomSeed(seed);
-                Block net = randomNet(r);
-                net.initialize(manager, DataType.FLOAT32, IN);
+                Block net = initialisedRandomNet(seed, r, manager);
                 Map<String, Double> sparsities = new LinkedHashMap<>();
                 Map<String, Long> sizes = new LinkedHashMap<>();
                 for (Pair<String, Parameter> p : net.getParameters()) {

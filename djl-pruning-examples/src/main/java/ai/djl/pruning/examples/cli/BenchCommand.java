@@ -7,12 +7,7 @@ import ai.djl.pruning.analysis.LatencyBenchmark;
 import ai.djl.pruning.analysis.LatencyResult;
 import ai.djl.pruning.analysis.MacConvention;
 import ai.djl.pruning.analysis.ModelProfile;
-import ai.djl.pruning.examples.zoo.CifarModel;
 import ai.djl.pruning.examples.zoo.ZooModels;
-import ai.djl.pruning.io.ModelFiles;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -59,7 +54,8 @@ final class BenchCommand implements Callable<Integer> {
         }
         LatencyBenchmark bench = builder.build();
         Shape sample = new Shape(3, 32, 32);
-        try (Model ma = open(original); Model mb = open(compressed)) {
+        try (Model ma = ModelOptions.openSavedOrZoo(original, false);
+                Model mb = ModelOptions.openSavedOrZoo(compressed, false)) {
             ModelProfile pa = ModelProfile.of(ma.getBlock(), ZooModels.INPUT_SHAPE, MacConvention.CONV_LINEAR);
             ModelProfile pb = ModelProfile.of(mb.getBlock(), ZooModels.INPUT_SHAPE, MacConvention.CONV_LINEAR);
             double[][][] medians = new double[2][batchSizes.length][rounds];
@@ -90,16 +86,5 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    /** A zoo model (untrained weights: latency does not depend on them) or a saved pruned model. */
-    private static Model open(String nameOrFolder) throws Exception {
-        Path dir = Paths.get(nameOrFolder);
-        if (Files.isRegularFile(dir.resolve(ModelFiles.ARCHITECTURE))) {
-            Model m = Model.newInstance(dir.getFileName().toString());
-            m.setBlock(ModelFiles.load(dir, m.getNDManager()));
-            return m;
-        }
-        return ZooModels.newModel(CifarModel.of(nameOrFolder));
     }
 }

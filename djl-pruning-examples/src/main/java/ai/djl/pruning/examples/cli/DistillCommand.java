@@ -24,7 +24,6 @@ import ai.djl.training.loss.SimpleCompositeLoss;
 import ai.djl.util.Pair;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -99,7 +98,7 @@ final class DistillCommand implements Callable<Integer> {
                 student, teacher, epochs, lr, temperature, alpha, featureWeight));
         for (String mode : modes) {
             try (Model teacherModel = ZooModels.load(CifarModel.of(teacher), null);
-                    Model studentModel = openStudent()) {
+                    Model studentModel = ModelOptions.openSavedOrZoo(student, true)) {
                 Block s = studentModel.getBlock();
                 double before = AccuracyEvaluation.evaluate(s, test).percent();
                 AccuracyResult after = train(mode, studentModel, teacherModel.getBlock(), test);
@@ -112,16 +111,6 @@ final class DistillCommand implements Callable<Integer> {
         }
         System.out.print(md);
         return 0;
-    }
-
-    private Model openStudent() throws Exception {
-        Path dir = Paths.get(student);
-        if (Files.isRegularFile(dir.resolve(ModelFiles.ARCHITECTURE))) {
-            Model m = Model.newInstance("student");
-            m.setBlock(ModelFiles.load(dir, m.getNDManager()));
-            return m;
-        }
-        return ZooModels.load(CifarModel.of(student), null);
     }
 
     private AccuracyResult train(String mode, Model studentModel, Block teacherBlock, Cifar10 test) throws Exception {

@@ -1,9 +1,14 @@
 package ai.djl.pruning.examples.cli;
 
+import ai.djl.Model;
 import ai.djl.pruning.examples.data.Cifar10;
 import ai.djl.pruning.examples.zoo.CifarModel;
+import ai.djl.pruning.examples.zoo.ZooModels;
+import ai.djl.pruning.io.ModelFiles;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import picocli.CommandLine.Option;
 
 /** Options shared by commands that take a zoo model, its weights and the data. */
@@ -49,5 +54,24 @@ final class ModelOptions {
         Cifar10 test = b.build();
         test.prepare(null);
         return test;
+    }
+
+    /**
+     * Opens a model given on the command line as a folder saved by a pruning command (architecture +
+     * parameters) or as a zoo name.
+     *
+     * @param nameOrFolder the argument
+     * @param pretrained for a zoo name: its pretrained weights, else a random initialisation
+     * @return the model
+     */
+    static Model openSavedOrZoo(String nameOrFolder, boolean pretrained) throws Exception {
+        Path dir = Paths.get(nameOrFolder);
+        if (Files.isRegularFile(dir.resolve(ModelFiles.ARCHITECTURE))) {
+            Model m = Model.newInstance(String.valueOf(dir.getFileName()));
+            m.setBlock(ModelFiles.load(dir, m.getNDManager()));
+            return m;
+        }
+        CifarModel zoo = CifarModel.of(nameOrFolder);
+        return pretrained ? ZooModels.load(zoo, null) : ZooModels.newModel(zoo);
     }
 }
