@@ -45,6 +45,7 @@ public final class ChannelPruner {
     private final int minChannels;
     private final float tolerance;
     private final java.util.function.Predicate<String> protect;
+    private final String protectPattern;
     private final boolean global;
     private final int roundTo;
 
@@ -52,6 +53,7 @@ public final class ChannelPruner {
         this.global = b.global;
         this.roundTo = b.roundTo;
         this.protect = b.protect;
+        this.protectPattern = b.protectPattern;
         this.importance = b.importance;
         this.minChannels = b.minChannels;
         this.tolerance = b.tolerance;
@@ -101,7 +103,11 @@ public final class ChannelPruner {
         ratios.values().forEach(ChannelPruner::checkRatio);
         Map<java.util.regex.Pattern, Double> compiled = new java.util.LinkedHashMap<>();
         ratios.forEach((k, v) -> compiled.put(java.util.regex.Pattern.compile(k), v));
-        return selectPerGroup(score(block, inputShape), g -> {
+        Scored scored = score(block, inputShape);
+        compiled.keySet().forEach(pattern -> Preconditions.checkArgument(scored.graph().layers().stream()
+                .anyMatch(l -> LayerParameters.ownsFilters(l.role()) && pattern.matcher(l.path()).find()),
+                "ratio pattern '%s' matches no conv or linear layer", pattern));
+        return selectPerGroup(scored, g -> {
             for (Map.Entry<java.util.regex.Pattern, Double> e : compiled.entrySet()) {
                 boolean hit = g.layers().stream().filter(l -> LayerParameters.ownsFilters(l.role()))
                         .anyMatch(l -> e.getKey().matcher(l.path()).find());
@@ -179,6 +185,9 @@ public final class ChannelPruner {
 
     private Scored score(Block block, Shape inputShape) {
         DependencyGraph graph = DependencyGraph.of(block, inputShape);
+        Preconditions.checkArgument(protectPattern == null || graph.layers().stream().anyMatch(l -> protect.test(l.path())),
+                "protect pattern '%s' matches no layer path (paths look like %s)", protectPattern,
+                graph.layers().get(0).path());
         importance.prepare(block, graph);
         List<ChannelGroup> groups = new ArrayList<>();
         List<double[]> scores = new ArrayList<>();
@@ -487,6 +496,7 @@ public final class ChannelPruner {
         private int minChannels = 1;
         private float tolerance = 1e-5f;
         private java.util.function.Predicate<String> protect = p -> false;
+        private String protectPattern;
         private boolean global;
         private int roundTo = 1;
 
@@ -525,6 +535,7 @@ public final class ChannelPruner {
          */
         public Builder optProtect(String pattern) {
             this.protect = java.util.regex.Pattern.compile(pattern).asPredicate();
+            this.protectPattern = pattern;
             return this;
         }
 

@@ -41,6 +41,12 @@ public class PlanningModesTest {
             pruner.apply(net, plan, manager);
             expectThrows(IllegalArgumentException.class,
                     () -> pruner.planPerLayer(net, IN, ImmutableMap.of("conv1", 1.5), 0.25));
+            IllegalArgumentException e = expectThrows(IllegalArgumentException.class,
+                    () -> pruner.planPerLayer(net, IN, ImmutableMap.of("layer9", 0.5), 0.25));
+            assertTrue(e.getMessage().contains("ratio pattern 'layer9' matches no conv or linear layer"), e.getMessage());
+            e = expectThrows(IllegalArgumentException.class,
+                    () -> ChannelPruner.builder().optProtect("classifier").build().plan(net, IN, 0.25));
+            assertTrue(e.getMessage().contains("protect pattern 'classifier' matches no layer path"), e.getMessage());
         }
     }
 
