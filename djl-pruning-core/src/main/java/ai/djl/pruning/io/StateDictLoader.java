@@ -1,5 +1,6 @@
 package ai.djl.pruning.io;
 
+import ai.djl.pruning.nn.ParameterWrites;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -128,7 +129,7 @@ public final class StateDictLoader {
             // Everything is converted before the first write: a failure above changes nothing.
             int i = 0;
             for (Parameter parameter : plan.keySet()) {
-                parameter.getArray().set(new NDIndex("..."), values.get(i++));
+                ParameterWrites.set(parameter.getArray(), new NDIndex("..."), values.get(i++));
             }
         }
     }

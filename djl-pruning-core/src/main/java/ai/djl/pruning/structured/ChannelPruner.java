@@ -1,5 +1,6 @@
 package ai.djl.pruning.structured;
 
+import ai.djl.pruning.nn.ParameterWrites;
 import ai.djl.pruning.nn.BlockPaths;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -198,6 +199,10 @@ public final class ChannelPruner {
             double[] s = importance.score(g);
             Preconditions.checkState(s.length == g.channels().size(), "criterion %s gave %s scores for %s channels",
                     importance, s.length, g.channels().size());
+            for (double v : s) {
+                Preconditions.checkArgument(Double.isFinite(v), "criterion %s gives a non-finite score (%s) in %s: "
+                        + "are there NaN or infinite weights?", importance, v, g);
+            }
             groups.add(g);
             scores.add(s);
         }
@@ -393,7 +398,7 @@ public final class ChannelPruner {
                 }
                 Preconditions.checkState(v.getShape().equals(dst.getArray().getShape()),
                         "slice of %s has shape %s, the rebuilt parameter %s", name, v.getShape(), dst.getArray().getShape());
-                dst.getArray().set(new NDIndex("..."), v);
+                ParameterWrites.set(dst.getArray(), new NDIndex("..."), v);
             }
         }
         return copy;
@@ -463,7 +468,7 @@ public final class ChannelPruner {
                         for (String name : new String[] {"weight", "bias", "gamma", "beta"}) {
                             Parameter p = params.get(l.path() + "_" + name);
                             if (p != null) {
-                                p.getArray().set(new NDIndex("{}", i), 0f);
+                                ParameterWrites.set(p.getArray(), new NDIndex("{}", i), 0f);
                             }
                         }
                     }

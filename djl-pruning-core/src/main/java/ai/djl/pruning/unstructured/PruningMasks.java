@@ -1,5 +1,6 @@
 package ai.djl.pruning.unstructured;
 
+import ai.djl.pruning.nn.ParameterWrites;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -210,8 +211,7 @@ public final class PruningMasks {
      * @param mask the mask, same shape and device
      */
     static void zeroPruned(NDArray weight, NDArray mask) {
-        weight.muli(mask);
-        weight.addi(0f); // -0.0 + 0.0 = +0.0; every other value is unchanged
+        ParameterWrites.mask(weight, mask);
     }
 
     /**

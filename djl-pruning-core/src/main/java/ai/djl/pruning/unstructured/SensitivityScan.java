@@ -1,5 +1,6 @@
 package ai.djl.pruning.unstructured;
 
+import ai.djl.pruning.nn.ParameterWrites;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -80,10 +81,10 @@ public final class SensitivityScan {
                     for (int i = 0; i < sparsities.length; i++) {
                         pruner.masks(block, SparsityPlan.of(Map.of(e.getKey(), sparsities[i]))).apply(block);
                         acc[i] = evaluator.evaluate(block);
-                        weight.set(new NDIndex("..."), original);
+                        ParameterWrites.set(weight, new NDIndex("..."), original);
                     }
                 } finally {
-                    weight.set(new NDIndex("..."), original);
+                    ParameterWrites.set(weight, new NDIndex("..."), original);
                 }
             }
             curves.put(e.getKey(), acc);

@@ -1,5 +1,6 @@
 package ai.djl.pruning.unstructured;
 
+import ai.djl.pruning.nn.ParameterWrites;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -160,7 +161,7 @@ public final class SparseParameterFile {
         values.forEach((name, v) -> {
             NDArray a = params.get(name).getArray();
             try (NDManager scope = a.getManager().newSubManager()) {
-                a.set(new NDIndex("..."), scope.create(v, a.getShape()).toDevice(a.getDevice(), false));
+                ParameterWrites.set(a, new NDIndex("..."), scope.create(v, a.getShape()).toDevice(a.getDevice(), false));
             }
         });
     }

@@ -157,10 +157,10 @@ public class ChannelPrunerTest {
         net.getParameters().forEach(p -> {
             var a = p.getValue().getArray();
             switch (p.getValue().getType()) {
-                case GAMMA, RUNNING_VAR -> a.set(new ai.djl.ndarray.index.NDIndex("..."),
-                        manager.randomUniform(0.5f, 1.5f, a.getShape()));
-                case BETA, RUNNING_MEAN -> a.set(new ai.djl.ndarray.index.NDIndex("..."),
-                        manager.randomUniform(-0.5f, 0.5f, a.getShape()));
+                case GAMMA, RUNNING_VAR -> ai.djl.pruning.nn.ParameterWrites.set(a,
+                        new ai.djl.ndarray.index.NDIndex("..."), manager.randomUniform(0.5f, 1.5f, a.getShape()));
+                case BETA, RUNNING_MEAN -> ai.djl.pruning.nn.ParameterWrites.set(a,
+                        new ai.djl.ndarray.index.NDIndex("..."), manager.randomUniform(-0.5f, 0.5f, a.getShape()));
                 default -> { }
             }
         });
