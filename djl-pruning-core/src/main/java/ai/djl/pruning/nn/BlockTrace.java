@@ -4,12 +4,17 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
+import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableSet;
+import com.google.common.collect.Sets;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -69,13 +74,13 @@ public final class BlockTrace {
         NDList out = walk(block, "", store, inputs, training);
         Preconditions.checkArgument(outputs.keySet().containsAll(paths),
                 "traced paths %s were not reached; reachable paths are those of Sequential and Residual children",
-                com.google.common.collect.Sets.difference(paths, outputs.keySet()));
+                Sets.difference(paths, outputs.keySet()));
         return out;
     }
 
     /** @return the recorded outputs of the last forward, by path, in execution order */
     public Map<String, NDArray> outputs() {
-        return java.util.Collections.unmodifiableMap(outputs);
+        return Collections.unmodifiableMap(outputs);
     }
 
     private NDList walk(Block block, String path, ParameterStore store, NDList x, boolean training) {
@@ -101,8 +106,8 @@ public final class BlockTrace {
                 outputs.put(path + PRE_RELU, sum);
             }
             out = new NDList(r.isReluAfterAdd() ? Activation.relu(sum) : sum);
-        } else if (block instanceof ai.djl.nn.ParallelBlock parallel && containsBelow(path)) {
-            java.util.List<NDList> branches = new java.util.ArrayList<>();
+        } else if (block instanceof ParallelBlock parallel && containsBelow(path)) {
+            List<NDList> branches = new ArrayList<>();
             for (Pair<String, Block> child : block.getChildren()) {
                 branches.add(walk(child.getValue(), BlockPaths.join(path, child.getKey()), store, x, training));
             }

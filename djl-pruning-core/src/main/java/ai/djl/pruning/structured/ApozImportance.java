@@ -3,6 +3,7 @@ package ai.djl.pruning.structured;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.pruning.nn.BlockTrace;
 import ai.djl.training.ParameterStore;
@@ -45,7 +46,7 @@ public final class ApozImportance implements LayerImportance {
                 trace.forward(block, store, batch.getData(), false);
                 trace.outputs().forEach((path, y) -> {
                     int[] axes = y.getShape().dimension() == 4 ? new int[] {0, 2, 3} : new int[] {0};
-                    NDArray z = y.eq(0).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).sum(axes);
+                    NDArray z = y.eq(0).toType(DataType.FLOAT32, false).sum(axes);
                     float[] v = z.toFloatArray();
                     double[] acc = zeros.computeIfAbsent(path, k -> new double[v.length]);
                     for (int i = 0; i < v.length; i++) {

@@ -1,7 +1,5 @@
 package ai.djl.pruning.structured;
 
-import ai.djl.pruning.nn.ParameterWrites;
-import ai.djl.pruning.nn.BlockPaths;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -12,7 +10,9 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.pruning.analysis.MacConvention;
 import ai.djl.pruning.analysis.ModelProfile;
+import ai.djl.pruning.nn.BlockPaths;
 import ai.djl.pruning.nn.BlockSpec;
+import ai.djl.pruning.nn.ParameterWrites;
 import ai.djl.pruning.nn.ZeroPadShortcut;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
@@ -21,12 +21,19 @@ import com.google.common.collect.ImmutableSortedSet;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
+import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 
 /**
  * Channel pruning that physically shrinks a block: plan (which channels, ranked by an {@link
@@ -45,7 +52,7 @@ public final class ChannelPruner {
     private final Importance importance;
     private final int minChannels;
     private final float tolerance;
-    private final java.util.function.Predicate<String> protect;
+    private final Predicate<String> protect;
     private final String protectPattern;
     private final boolean global;
     private final int roundTo;
@@ -102,14 +109,14 @@ public final class ChannelPruner {
         Preconditions.checkState(!global, "per-layer ratios and global ranking exclude each other");
         checkRatio(defaultRatio);
         ratios.values().forEach(ChannelPruner::checkRatio);
-        Map<java.util.regex.Pattern, Double> compiled = new java.util.LinkedHashMap<>();
-        ratios.forEach((k, v) -> compiled.put(java.util.regex.Pattern.compile(k), v));
+        Map<Pattern, Double> compiled = new LinkedHashMap<>();
+        ratios.forEach((k, v) -> compiled.put(Pattern.compile(k), v));
         Scored scored = score(block, inputShape);
         compiled.keySet().forEach(pattern -> Preconditions.checkArgument(scored.graph().layers().stream()
                 .anyMatch(l -> LayerParameters.ownsFilters(l.role()) && pattern.matcher(l.path()).find()),
                 "ratio pattern '%s' matches no conv or linear layer", pattern));
         return selectPerGroup(scored, g -> {
-            for (Map.Entry<java.util.regex.Pattern, Double> e : compiled.entrySet()) {
+            for (Map.Entry<Pattern, Double> e : compiled.entrySet()) {
                 boolean hit = g.layers().stream().filter(l -> LayerParameters.ownsFilters(l.role()))
                         .anyMatch(l -> e.getKey().matcher(l.path()).find());
                 if (hit) {
@@ -150,7 +157,7 @@ public final class ChannelPruner {
     }
 
     private ChannelPruningPlan planFor(Block block, Shape inputShape, double fraction, NDManager manager,
-            java.util.function.ToLongFunction<ModelProfile> cost, String what) {
+            ToLongFunction<ModelProfile> cost, String what) {
         Preconditions.checkArgument(fraction > 0 && fraction <= 1, "target fraction of %s must be in (0, 1], got %s",
                 what, fraction);
         double original = cost.applyAsLong(ModelProfile.of(block, inputShape, MacConvention.CONV_LINEAR));
@@ -213,7 +220,7 @@ public final class ChannelPruner {
         return global ? selectGlobal(s, ratio) : selectPerGroup(s, g -> ratio);
     }
 
-    private ChannelPruningPlan selectPerGroup(Scored s, java.util.function.ToDoubleFunction<ChannelGroup> ratioOf) {
+    private ChannelPruningPlan selectPerGroup(Scored s, ToDoubleFunction<ChannelGroup> ratioOf) {
         Set<Integer> pruned = new TreeSet<>();
         for (int gi = 0; gi < s.groups().size(); gi++) {
             ChannelGroup g = s.groups().get(gi);
@@ -239,7 +246,7 @@ public final class ChannelPruner {
         List<double[]> ranked = new ArrayList<>(); // {normalised score, group, index}
         for (int gi = 0; gi < s.groups().size(); gi++) {
             double[] scores = s.scores().get(gi);
-            double mean = java.util.Arrays.stream(scores).map(Math::abs).average().orElse(0);
+            double mean = Arrays.stream(scores).map(Math::abs).average().orElse(0);
             for (int i = 0; i < scores.length; i++) {
                 ranked.add(new double[] {mean > 0 ? scores[i] / mean : scores[i], gi, i});
             }
@@ -288,7 +295,7 @@ public final class ChannelPruner {
     }
 
     private static long cost(Block block, ChannelPruningPlan plan, NDManager manager,
-            java.util.function.ToLongFunction<ModelProfile> cost) {
+            ToLongFunction<ModelProfile> cost) {
         try (NDManager scope = manager.newSubManager()) {
             Block trial = rebuild(block, keepIndices(plan, plan.pruned()));
             trial.initialize(scope, DataType.FLOAT32, plan.graph().inputShape());
@@ -372,7 +379,7 @@ public final class ChannelPruner {
     }
 
     private static int[] kept(int[] channels, Set<Integer> pruned) {
-        return java.util.stream.IntStream.range(0, channels.length).filter(i -> !pruned.contains(channels[i])).toArray();
+        return IntStream.range(0, channels.length).filter(i -> !pruned.contains(channels[i])).toArray();
     }
 
     static Block rebuildAndCopy(Block block, Shape inputShape, Map<String, Keep> keep, NDManager manager) {
@@ -500,7 +507,7 @@ public final class ChannelPruner {
         private Importance importance = Importance.l2();
         private int minChannels = 1;
         private float tolerance = 1e-5f;
-        private java.util.function.Predicate<String> protect = p -> false;
+        private Predicate<String> protect = p -> false;
         private String protectPattern;
         private boolean global;
         private int roundTo = 1;
@@ -539,7 +546,7 @@ public final class ChannelPruner {
          * @return this builder
          */
         public Builder optProtect(String pattern) {
-            this.protect = java.util.regex.Pattern.compile(pattern).asPredicate();
+            this.protect = Pattern.compile(pattern).asPredicate();
             this.protectPattern = pattern;
             return this;
         }

@@ -8,6 +8,8 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Reorders channels by importance, most important first: an equivalent transform (the new block's
@@ -50,7 +52,7 @@ public final class ChannelSorter {
         for (ChannelGroup g : graph.groups()) {
             boolean padded = g.layers().stream().anyMatch(l -> l.role() == ChannelRole.SHORTCUT_PAD);
             // A layer that also reads other groups (after a concat) would need a per-segment order.
-            boolean shared = g.layers().stream().anyMatch(l -> java.util.Arrays.stream(l.channels())
+            boolean shared = g.layers().stream().anyMatch(l -> Arrays.stream(l.channels())
                     .anyMatch(c -> c >= 0 && !g.channels().contains(c)));
             if (g.isProtected() || padded || shared) {
                 continue;
@@ -96,8 +98,8 @@ public final class ChannelSorter {
         return Arrays.stream(pos).mapToInt(Integer::intValue).toArray();
     }
 
-    private static List<String> union(java.util.Set<String> a, java.util.Set<String> b) {
-        java.util.TreeSet<String> all = new java.util.TreeSet<>(a);
+    private static List<String> union(Set<String> a, Set<String> b) {
+        TreeSet<String> all = new TreeSet<>(a);
         all.addAll(b);
         return List.copyOf(all);
     }

@@ -1,17 +1,17 @@
 package ai.djl.pruning.structured;
 
-import ai.djl.pruning.nn.BlockPaths;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.LambdaBlock;
 import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.SequentialBlock;
-import ai.djl.pruning.nn.ChannelMapping;
-import ai.djl.pruning.nn.KnownOps;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
+import ai.djl.pruning.nn.BlockPaths;
+import ai.djl.pruning.nn.ChannelMapping;
 import ai.djl.pruning.nn.GlobalAvgPool2d;
+import ai.djl.pruning.nn.KnownOps;
 import ai.djl.pruning.nn.MaxPool2d;
 import ai.djl.pruning.nn.Relu;
 import ai.djl.pruning.nn.ResidualBlock;
@@ -23,6 +23,7 @@ import com.google.common.collect.ImmutableSet;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -144,7 +145,7 @@ public final class DependencyGraph {
         Map<Integer, List<LayerChannels>> layersByGroup = new LinkedHashMap<>();
         Map<Integer, Set<Integer>> channelsByGroup = new LinkedHashMap<>();
         for (LayerChannels l : layers) {
-            Set<Integer> touched = new java.util.LinkedHashSet<>();
+            Set<Integer> touched = new LinkedHashSet<>();
             for (int c : l.channels()) {
                 if (c >= 0) {
                     int g = find(parent, c);
@@ -347,7 +348,7 @@ public final class DependencyGraph {
                     for (int j = 1; j < inPer; j++) {
                         union(ids[g * inPer], ids[g * inPer + j]);
                     }
-                    java.util.Arrays.fill(out, g * outPer, (g + 1) * outPer, ids[g * inPer]);
+                    Arrays.fill(out, g * outPer, (g + 1) * outPer, ids[g * inPer]);
                 }
                 layers.add(new LayerChannels(path, block, ChannelRole.GROUPED_CONV_IN, ids));
                 layers.add(new LayerChannels(path, block, ChannelRole.CONV_OUT, out.clone()));

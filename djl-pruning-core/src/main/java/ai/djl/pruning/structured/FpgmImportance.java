@@ -1,5 +1,9 @@
 package ai.djl.pruning.structured;
 
+import com.google.common.base.Preconditions;
+import java.util.Arrays;
+import java.util.Comparator;
+
 /**
  * FPGM (He et al. 2019): per layer, a filter's score is the sum of Euclidean distances to all other
  * filters of the layer; filters near the geometric median (small sums) are the most replaceable and go
@@ -22,7 +26,7 @@ public final class FpgmImportance implements LayerImportance {
      * @param normShare fraction of each layer's filters ranked first by smallest L2 norm, in [0, 1)
      */
     public FpgmImportance(double normShare) {
-        com.google.common.base.Preconditions.checkArgument(normShare >= 0 && normShare < 1,
+        Preconditions.checkArgument(normShare >= 0 && normShare < 1,
                 "norm share must be in [0, 1), got %s", normShare);
         this.normShare = normShare;
     }
@@ -46,7 +50,7 @@ public final class FpgmImportance implements LayerImportance {
         for (int i = 0; i < n; i++) {
             order[i] = i;
         }
-        java.util.Arrays.sort(order, java.util.Comparator.comparingDouble(i -> norms[i]));
+        Arrays.sort(order, Comparator.comparingDouble(i -> norms[i]));
         for (int i = 0; i < normCount; i++) {
             byNorm[order[i]] = true;
         }
@@ -65,7 +69,7 @@ public final class FpgmImportance implements LayerImportance {
                 out[j] += Math.sqrt(d);
             }
         }
-        double below = -1 - java.util.Arrays.stream(norms).map(Math::sqrt).max().orElse(0);
+        double below = -1 - Arrays.stream(norms).map(Math::sqrt).max().orElse(0);
         for (int i = 0; i < n; i++) {
             if (byNorm[i]) {
                 out[i] = below + Math.sqrt(norms[i]); // below every distance sum, smallest norm lowest

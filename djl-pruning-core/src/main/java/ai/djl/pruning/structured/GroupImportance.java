@@ -2,8 +2,10 @@ package ai.djl.pruning.structured;
 
 import ai.djl.nn.Block;
 import com.google.common.base.Preconditions;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -71,7 +73,7 @@ public final class GroupImportance implements Importance {
                     l.path(), l.width());
             double scale = 1;
             if (normalise) {
-                double mean = java.util.Arrays.stream(s).map(Math::abs).average().orElse(0);
+                double mean = Arrays.stream(s).map(Math::abs).average().orElse(0);
                 scale = mean > 0 ? 1 / mean : 1;
             }
             for (int i = 0; i < s.length; i++) {
@@ -97,7 +99,7 @@ public final class GroupImportance implements Importance {
 
     @Override
     public String toString() {
-        return layer + " (" + reduction.name().toLowerCase(java.util.Locale.ROOT) + (normalise ? ", normalised" : "")
+        return layer + " (" + reduction.name().toLowerCase(Locale.ROOT) + (normalise ? ", normalised" : "")
                 + ")";
     }
 }

@@ -1,13 +1,14 @@
 package ai.djl.pruning.unstructured;
 
-import ai.djl.pruning.nn.ParameterWrites;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.pruning.io.AtomicFiles;
 import ai.djl.pruning.io.CheckpointException;
+import ai.djl.pruning.nn.ParameterWrites;
 import ai.djl.util.Pair;
 import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableMap;
@@ -99,7 +100,7 @@ public final class PruningMasks {
     public static PruningMasks fromArrays(Map<String, NDArray> arrays) {
         Map<String, Mask> out = new LinkedHashMap<>();
         arrays.forEach((path, a) -> {
-            float[] v = a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+            float[] v = a.toType(DataType.FLOAT32, false).toFloatArray();
             BitSet kept = new BitSet(v.length);
             for (int i = 0; i < v.length; i++) {
                 if (v[i] != 0f) {

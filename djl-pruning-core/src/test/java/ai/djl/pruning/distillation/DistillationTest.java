@@ -17,8 +17,11 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.pruning.ParameterSnapshot;
+import ai.djl.pruning.io.ModelFiles;
 import ai.djl.pruning.nn.GlobalAvgPool2d;
 import ai.djl.pruning.nn.Relu;
+import ai.djl.pruning.unstructured.MaskedOptimizer;
+import ai.djl.pruning.unstructured.PruningMasks;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.EasyTrain;
 import ai.djl.training.Trainer;
@@ -29,6 +32,9 @@ import ai.djl.training.loss.SimpleCompositeLoss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.util.Pair;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import org.testng.annotations.Test;
 
@@ -127,9 +133,9 @@ public class DistillationTest {
             Block initialised = net(4);
             initialised.initialize(m, DataType.FLOAT32, IN);
             // As a pruned model arrives: reloaded from architecture + parameters (no gradients attached).
-            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("student");
-            ai.djl.pruning.io.ModelFiles.save(initialised, IN, dir);
-            Block student = ai.djl.pruning.io.ModelFiles.load(dir, m);
+            Path dir = Files.createTempDirectory("student");
+            ModelFiles.save(initialised, IN, dir);
+            Block student = ModelFiles.load(dir, m);
             Block teacher = net(8);
             teacher.initialize(m, DataType.FLOAT32, IN);
             BatchNorm teacherBn = (BatchNorm) teacher.getChildren().get(1).getValue();
@@ -150,10 +156,10 @@ public class DistillationTest {
             for (int i = 0; i < keep.length; i += 2) {
                 keep[i] = 1;
             }
-            ai.djl.pruning.unstructured.PruningMasks masks = ai.djl.pruning.unstructured.PruningMasks.fromArrays(
+            PruningMasks masks = PruningMasks.fromArrays(
                     Map.of("01Conv2d_weight", m.create(keep, new Shape(4, 3, 3, 3))));
-            ai.djl.pruning.unstructured.MaskedOptimizer masked =
-                    ai.djl.pruning.unstructured.MaskedOptimizer.install(config, student, masks);
+            MaskedOptimizer masked =
+                    MaskedOptimizer.install(config, student, masks);
             try (masked; Trainer trainer = model.newTrainer(config)) {
                 trainer.initialize(IN);
                 for (int step = 0; step < 3; step++) {
@@ -180,7 +186,7 @@ public class DistillationTest {
                 assertEquals(Float.floatToRawIntBits(after[i]), 0, "pruned weight " + i + " moved: " + after[i]);
             }
             assertTrue(studentBefore.containsKey(key), studentBefore.keySet().toString());
-            assertFalse(java.util.Arrays.equals(ParameterSnapshot.of(student).get(key), studentBefore.get(key)),
+            assertFalse(Arrays.equals(ParameterSnapshot.of(student).get(key), studentBefore.get(key)),
                     "the student did not learn");
         }
     }

@@ -5,8 +5,10 @@ import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
@@ -16,6 +18,7 @@ import ai.djl.pruning.analysis.MacConvention;
 import ai.djl.pruning.analysis.ModelProfile;
 import ai.djl.pruning.nn.GlobalAvgPool2d;
 import ai.djl.pruning.nn.NamedSequentialBlock;
+import ai.djl.pruning.nn.ParameterWrites;
 import ai.djl.pruning.nn.Relu;
 import ai.djl.pruning.nn.ResidualBlock;
 import java.util.Map;
@@ -129,7 +132,7 @@ public class ChannelPrunerTest {
     }
 
     /** A user's block with no declared channel mapping (it happens to be the identity). */
-    static final class Opaque extends ai.djl.nn.AbstractBlock {
+    static final class Opaque extends AbstractBlock {
         @Override
         protected ai.djl.ndarray.NDList forwardInternal(ai.djl.training.ParameterStore store,
                 ai.djl.ndarray.NDList inputs, boolean training, ai.djl.util.PairList<String, Object> params) {
@@ -157,10 +160,10 @@ public class ChannelPrunerTest {
         net.getParameters().forEach(p -> {
             var a = p.getValue().getArray();
             switch (p.getValue().getType()) {
-                case GAMMA, RUNNING_VAR -> ai.djl.pruning.nn.ParameterWrites.set(a,
-                        new ai.djl.ndarray.index.NDIndex("..."), manager.randomUniform(0.5f, 1.5f, a.getShape()));
-                case BETA, RUNNING_MEAN -> ai.djl.pruning.nn.ParameterWrites.set(a,
-                        new ai.djl.ndarray.index.NDIndex("..."), manager.randomUniform(-0.5f, 0.5f, a.getShape()));
+                case GAMMA, RUNNING_VAR -> ParameterWrites.set(a,
+                        new NDIndex("..."), manager.randomUniform(0.5f, 1.5f, a.getShape()));
+                case BETA, RUNNING_MEAN -> ParameterWrites.set(a,
+                        new NDIndex("..."), manager.randomUniform(-0.5f, 0.5f, a.getShape()));
                 default -> { }
             }
         });

@@ -5,14 +5,15 @@ import static org.testng.Assert.assertTrue;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.pruning.ParameterSnapshot;
 import ai.djl.pruning.nn.BlockTrace;
 import ai.djl.training.GradientCollector;
@@ -165,7 +166,7 @@ public class CriteriaTest {
     public void fpgmDistanceSumsAndTheTwoRateVariant() {
         try (NDManager manager = NDManager.newBaseManager()) {
             // Four 2-weight filters: a = (0.1, 0) tiny, b = (1, 0), c = (0, 1), d = (3, 3).
-            ai.djl.nn.convolutional.Conv2d conv = ai.djl.nn.convolutional.Conv2d.builder()
+            Conv2d conv = Conv2d.builder()
                     .setKernelShape(new Shape(1, 1)).setFilters(4).optBias(false).build();
             conv.initialize(manager, DataType.FLOAT32, new Shape(1, 2, 1, 1));
             conv.getParameters().get(0).getValue().getArray().set(new float[] {0.1f, 0, 1, 0, 0, 1, 3, 3});

@@ -7,6 +7,7 @@ import static org.testng.Assert.expectThrows;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.pruning.ParameterSnapshot;
@@ -22,7 +23,7 @@ import org.testng.annotations.Test;
 /** Same inputs give the same plans, on one thread or two; bad weights are refused. */
 public class DeterminismTest {
 
-    private static final ai.djl.ndarray.types.Shape IN = ChannelPrunerTest.IN;
+    private static final Shape IN = ChannelPrunerTest.IN;
 
     /** Plans and prunes a fresh copy of the seeded bottleneck; returns the pruned set and an output. */
     private static Object[] pruneOnce(String criterion) {

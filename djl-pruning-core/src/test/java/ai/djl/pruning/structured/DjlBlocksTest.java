@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;
@@ -22,6 +23,7 @@ import ai.djl.nn.pooling.Pool;
 import ai.djl.pruning.analysis.MacConvention;
 import ai.djl.pruning.analysis.ModelProfile;
 import ai.djl.pruning.io.ModelFiles;
+import ai.djl.pruning.nn.ChannelMapping;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.dataset.ArrayDataset;
 import java.nio.file.Files;
@@ -129,7 +131,7 @@ public class DjlBlocksTest {
     }
 
     /** A user's channel-wise block that declares its mapping. */
-    public static final class Doubler extends ai.djl.nn.AbstractBlock implements ai.djl.pruning.nn.ChannelMapping {
+    public static final class Doubler extends AbstractBlock implements ChannelMapping {
         /** For rebuilding. */
         public Doubler() {
             super((byte) 1);

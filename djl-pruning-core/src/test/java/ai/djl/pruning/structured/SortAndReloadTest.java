@@ -16,6 +16,7 @@ import ai.djl.pruning.io.ParameterFiles;
 import ai.djl.training.ParameterStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.testng.annotations.Test;
 
 public class SortAndReloadTest {
@@ -34,7 +35,7 @@ public class SortAndReloadTest {
             assertEquals(reduce.channels().size(), 6);
             double[] scores = Importance.l2().score(reduce);
             for (int i = 1; i < scores.length; i++) {
-                assertTrue(scores[i - 1] >= scores[i], java.util.Arrays.toString(scores));
+                assertTrue(scores[i - 1] >= scores[i], Arrays.toString(scores));
             }
         }
     }

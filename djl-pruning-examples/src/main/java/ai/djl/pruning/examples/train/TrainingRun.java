@@ -2,6 +2,7 @@ package ai.djl.pruning.examples.train;
 
 import ai.djl.Model;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
 import ai.djl.pruning.analysis.AccuracyEvaluation;
 import ai.djl.pruning.analysis.AccuracyResult;
 import ai.djl.pruning.examples.data.Cifar10;
@@ -31,7 +32,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -61,7 +64,7 @@ public final class TrainingRun {
     static final String CROSS_ENTROPY = "cross-entropy";
 
     private final Loss loss;
-    private final ai.djl.nn.Block evaluated;
+    private final Block evaluated;
 
     private TrainingRun(Builder b) {
         this.settings = new Settings(b.epochs, b.learningRate, b.momentum, b.weightDecay, b.schedule.name(),
@@ -140,9 +143,9 @@ public final class TrainingRun {
         MaskedOptimizer masked = null;
         if (pruningPlan != null) {
             // Masks of a resumed run are the zeros the checkpoint holds; a new run starts unpruned.
-            PruningMasks held = PruningMasks.of(java.util.Map.of());
+            PruningMasks held = PruningMasks.of(Map.of());
             if (start > 0) {
-                java.util.Map<String, ai.djl.ndarray.NDArray> weights = new java.util.LinkedHashMap<>();
+                Map<String, ai.djl.ndarray.NDArray> weights = new LinkedHashMap<>();
                 pruningPlan.sparsities().keySet().forEach(p ->
                         weights.put(p, PrunableParameters.require(model.getBlock(), p).getArray()));
                 held = PruningMasks.fromArrays(weights);
@@ -227,7 +230,7 @@ public final class TrainingRun {
         private PruningSchedule pruningSchedule;
         private Loss loss = Loss.softmaxCrossEntropyLoss();
         private String lossName = CROSS_ENTROPY;
-        private ai.djl.nn.Block evaluated;
+        private Block evaluated;
 
         private Builder() {}
 
@@ -239,8 +242,8 @@ public final class TrainingRun {
          * @return this builder
          */
         public Builder optLoss(Loss loss, String name) {
-            this.loss = com.google.common.base.Preconditions.checkNotNull(loss, "loss");
-            this.lossName = com.google.common.base.Preconditions.checkNotNull(name, "loss name");
+            this.loss = Preconditions.checkNotNull(loss, "loss");
+            this.lossName = Preconditions.checkNotNull(name, "loss name");
             return this;
         }
 
@@ -251,7 +254,7 @@ public final class TrainingRun {
          * @param block the block evaluated
          * @return this builder
          */
-        public Builder optEvaluatedBlock(ai.djl.nn.Block block) {
+        public Builder optEvaluatedBlock(Block block) {
             this.evaluated = block;
             return this;
         }
