@@ -83,7 +83,9 @@ public final class BlockSpec {
             o.addProperty("momentum", (Float) privateField(block, BatchNorm.class, "momentum"));
         } else if (block instanceof Linear) {
             o.addProperty("type", "Linear");
-            o.addProperty("units", block.getOutputShapes(block.getInputShapes())[0].get(1));
+            // From the weight (units, in): a Linear whose parameters were loaded from a file reports a
+            // 1-D input shape, so its output shape would not tell.
+            o.addProperty("units", block.getDirectParameters().get("weight").getArray().getShape().get(0));
             o.addProperty("bias", block.getDirectParameters().keys().contains("bias"));
         } else if (block instanceof Relu) {
             o.addProperty("type", "Relu");

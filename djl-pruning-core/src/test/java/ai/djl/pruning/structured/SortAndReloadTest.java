@@ -50,6 +50,11 @@ public class SortAndReloadTest {
             ModelFiles.save(pruned, IN, dir);
             Block again = ModelFiles.load(dir, manager);
             assertEquals(forward(again, manager).toFloatArray(), forward(pruned, manager).toFloatArray(), 0f);
+            // A reloaded model saves again (as after fine-tuning a loaded pruned model).
+            Path dir2 = Files.createTempDirectory("pruned-again");
+            ModelFiles.save(again, IN, dir2);
+            assertEquals(forward(ModelFiles.load(dir2, manager), manager).toFloatArray(),
+                    forward(pruned, manager).toFloatArray(), 0f);
             // Parameters of the unpruned width are refused, not silently loaded.
             ParameterFiles.save(net, dir.resolve(ModelFiles.PARAMETERS));
             CheckpointException e = expectThrows(CheckpointException.class, () -> ModelFiles.load(dir, manager));
