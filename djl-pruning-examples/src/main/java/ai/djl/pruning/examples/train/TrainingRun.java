@@ -1,6 +1,7 @@
 package ai.djl.pruning.examples.train;
 
 import ai.djl.Model;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.pruning.analysis.AccuracyEvaluation;
@@ -117,6 +118,10 @@ public final class TrainingRun {
         checkSettings();
         List<EpochRecord> history = new ArrayList<>();
         int start = 0;
+        if (!model.getBlock().isInitialized()) {
+            // New parts (a distillation block's connectors) need their arrays before a checkpoint fills them.
+            model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 3, 32, 32));
+        }
         if (store.latest().isPresent()) {
             start = store.latest().get();
             history.addAll(store.restore(start, model.getBlock()));
