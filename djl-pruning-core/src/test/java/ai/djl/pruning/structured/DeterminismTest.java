@@ -4,6 +4,7 @@ import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -11,6 +12,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.pruning.ParameterSnapshot;
+import ai.djl.pruning.nn.ParameterWrites;
 import ai.djl.training.ParameterStore;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,11 +27,26 @@ public class DeterminismTest {
 
     private static final Shape IN = ChannelPrunerTest.IN;
 
-    /** Plans and prunes a fresh copy of the seeded bottleneck; returns the pruned set and an output. */
-    private static Object[] pruneOnce(String criterion) {
+    /** The weights every run starts from: drawn once, since the engine's random generator is global. */
+    private static final Map<String, float[]> WEIGHTS;
+
+    static {
         try (NDManager manager = NDManager.newBaseManager()) {
             manager.getEngine().setRandomSeed(11);
-            Block net = ChannelPrunerTest.initialisedBottleneck(manager);
+            WEIGHTS = ParameterSnapshot.of(ChannelPrunerTest.initialisedBottleneck(manager));
+        }
+    }
+
+    /** Plans and prunes a fresh copy of the fixed bottleneck; returns the pruned set and an output. */
+    private static Object[] pruneOnce(String criterion) {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block net = ChannelPrunerTest.bottleneckNet();
+            net.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, IN);
+            for (var p : net.getParameters()) {
+                NDArray a = p.getValue().getArray();
+                ParameterWrites.set(a, new NDIndex("..."),
+                        manager.create(WEIGHTS.get(p.getKey() + a.getShape()), a.getShape()));
+            }
             ChannelPruner pruner = ChannelPruner.builder().optImportance(Importance.of(criterion, 5)).build();
             ChannelPruningPlan plan = pruner.plan(net, IN, 0.4);
             Block pruned = pruner.apply(net, plan, manager);
@@ -55,6 +72,7 @@ public class DeterminismTest {
                 for (Future<Object[]> f : runs) {
                     Object[] r = f.get();
                     assertEquals(r[0], first[0], criterion + " on two threads");
+                    assertEquals((float[]) r[1], (float[]) first[1], 0f, criterion + " on two threads");
                 }
             } finally {
                 pool.shutdown();
