@@ -29,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
 import java.util.regex.Pattern;
@@ -52,8 +51,7 @@ public final class ChannelPruner {
     private final Importance importance;
     private final int minChannels;
     private final float tolerance;
-    private final Predicate<String> protect;
-    private final String protectPattern;
+    private final Pattern protect;
     private final boolean global;
     private final int roundTo;
 
@@ -61,7 +59,6 @@ public final class ChannelPruner {
         this.global = b.global;
         this.roundTo = b.roundTo;
         this.protect = b.protect;
-        this.protectPattern = b.protectPattern;
         this.importance = b.importance;
         this.minChannels = b.minChannels;
         this.tolerance = b.tolerance;
@@ -113,11 +110,11 @@ public final class ChannelPruner {
         ratios.forEach((k, v) -> compiled.put(Pattern.compile(k), v));
         Scored scored = score(block, inputShape);
         compiled.keySet().forEach(pattern -> Preconditions.checkArgument(scored.graph().layers().stream()
-                .anyMatch(l -> LayerParameters.ownsFilters(l.role()) && pattern.matcher(l.path()).find()),
+                .anyMatch(l -> l.role().hasFilters() && pattern.matcher(l.path()).find()),
                 "ratio pattern '%s' matches no conv or linear layer", pattern));
         return selectPerGroup(scored, g -> {
             for (Map.Entry<Pattern, Double> e : compiled.entrySet()) {
-                boolean hit = g.layers().stream().filter(l -> LayerParameters.ownsFilters(l.role()))
+                boolean hit = g.layers().stream().filter(l -> l.role().hasFilters())
                         .anyMatch(l -> e.getKey().matcher(l.path()).find());
                 if (hit) {
                     return e.getValue();
@@ -162,13 +159,14 @@ public final class ChannelPruner {
                 what, fraction);
         double original = cost.applyAsLong(ModelProfile.of(block, inputShape, MacConvention.CONV_LINEAR));
         Scored scored = score(block, inputShape);
+        JsonObject spec = BlockSpec.describe(block); // once: describing probes DJL lambdas and joins
         double lo = 0;
         double hi = 0.99;
         ChannelPruningPlan best = null;
         for (int i = 0; i < 8; i++) {
             double mid = (lo + hi) / 2;
             ChannelPruningPlan plan = select(scored, mid);
-            if (cost(block, plan, manager, cost) <= fraction * original) {
+            if (cost(spec, plan, manager, cost) <= fraction * original) {
                 best = plan;
                 hi = mid;
             } else {
@@ -177,11 +175,15 @@ public final class ChannelPruner {
         }
         if (best == null) {
             ChannelPruningPlan plan = select(scored, hi);
-            Preconditions.checkArgument(cost(block, plan, manager, cost) <= fraction * original,
+            Preconditions.checkArgument(cost(spec, plan, manager, cost) <= fraction * original,
                     "no ratio below %s reaches %s of the %s", hi, fraction, what);
             best = plan;
         }
         return best;
+    }
+
+    private boolean isProtected(String path) {
+        return protect != null && protect.matcher(path).find();
     }
 
     private static void checkRatio(double ratio) {
@@ -193,14 +195,14 @@ public final class ChannelPruner {
 
     private Scored score(Block block, Shape inputShape) {
         DependencyGraph graph = DependencyGraph.of(block, inputShape);
-        Preconditions.checkArgument(protectPattern == null || graph.layers().stream().anyMatch(l -> protect.test(l.path())),
-                "protect pattern '%s' matches no layer path (paths look like %s)", protectPattern,
+        Preconditions.checkArgument(protect == null || graph.layers().stream().anyMatch(l -> isProtected(l.path())),
+                "protect pattern '%s' matches no layer path (paths look like %s)", protect,
                 graph.layers().get(0).path());
         importance.prepare(block, graph);
         List<ChannelGroup> groups = new ArrayList<>();
         List<double[]> scores = new ArrayList<>();
         for (ChannelGroup g : graph.groups()) {
-            if (g.isProtected() || g.layers().stream().anyMatch(l -> protect.test(l.path()))) {
+            if (g.isProtected() || g.layers().stream().anyMatch(l -> isProtected(l.path()))) {
                 continue;
             }
             double[] s = importance.score(g);
@@ -294,10 +296,10 @@ public final class ChannelPruner {
         return order;
     }
 
-    private static long cost(Block block, ChannelPruningPlan plan, NDManager manager,
+    private static long cost(JsonObject spec, ChannelPruningPlan plan, NDManager manager,
             ToLongFunction<ModelProfile> cost) {
         try (NDManager scope = manager.newSubManager()) {
-            Block trial = rebuild(block, keepIndices(plan, plan.pruned()));
+            Block trial = rebuild(spec, keepIndices(plan, plan.pruned()));
             trial.initialize(scope, DataType.FLOAT32, plan.graph().inputShape());
             return cost.applyAsLong(ModelProfile.of(trial, plan.graph().inputShape(), MacConvention.CONV_LINEAR));
         }
@@ -305,8 +307,7 @@ public final class ChannelPruner {
 
     private boolean leavesEnough(ChannelGroup g, Set<Integer> pruned, int channel) {
         for (LayerChannels l : g.layers()) {
-            if (l.role() == ChannelRole.SHORTCUT_PAD || l.role() == ChannelRole.ACTIVATION
-                    || l.role() == ChannelRole.GROUPED_CONV_IN) {
+            if (l.role() == ChannelRole.SHORTCUT_PAD || !l.role().isSliced()) {
                 continue;
             }
             int kept = 0;
@@ -347,7 +348,7 @@ public final class ChannelPruner {
         Map<String, int[]> ins = new HashMap<>();
         Map<String, Keep> keep = new HashMap<>();
         for (LayerChannels l : plan.graph().layers()) {
-            if (l.role() == ChannelRole.ACTIVATION || l.role() == ChannelRole.GROUPED_CONV_IN) {
+            if (!l.role().isSliced()) {
                 continue;
             }
             int[] kept = kept(l.channels(), pruned);
@@ -383,7 +384,7 @@ public final class ChannelPruner {
     }
 
     static Block rebuildAndCopy(Block block, Shape inputShape, Map<String, Keep> keep, NDManager manager) {
-        Block copy = rebuild(block, keep);
+        Block copy = rebuild(BlockSpec.describe(block), keep);
         copy.initialize(manager, DataType.FLOAT32, inputShape);
         Map<String, Parameter> target = new HashMap<>();
         for (Pair<String, Parameter> p : copy.getParameters()) {
@@ -411,11 +412,11 @@ public final class ChannelPruner {
         return copy;
     }
 
-    /** A new block of the same structure (described, narrowed, built), with widths from {@code keep}. */
-    private static Block rebuild(Block block, Map<String, Keep> keep) {
-        JsonObject spec = BlockSpec.describe(block);
-        narrow(spec, "", keep);
-        return BlockSpec.build(spec);
+    /** A new block built from a copy of the original's spec, narrowed to the widths in {@code keep}. */
+    private static Block rebuild(JsonObject spec, Map<String, Keep> keep) {
+        JsonObject narrowed = spec.deepCopy();
+        narrow(narrowed, "", keep);
+        return BlockSpec.build(narrowed);
     }
 
     private static void narrow(JsonObject spec, String path, Map<String, Keep> keep) {
@@ -465,9 +466,7 @@ public final class ChannelPruner {
                 params.put(p.getKey(), p.getValue());
             }
             for (LayerChannels l : plan.graph().layers()) {
-                boolean outputSide = l.role() == ChannelRole.CONV_OUT || l.role() == ChannelRole.LINEAR_OUT
-                        || l.role() == ChannelRole.DEPTHWISE || l.role() == ChannelRole.BATCH_NORM;
-                if (!outputSide) {
+                if (!l.role().isOutputSide()) {
                     continue;
                 }
                 for (int i = 0; i < l.width(); i++) {
@@ -507,8 +506,7 @@ public final class ChannelPruner {
         private Importance importance = Importance.l2();
         private int minChannels = 1;
         private float tolerance = 1e-5f;
-        private Predicate<String> protect = p -> false;
-        private String protectPattern;
+        private Pattern protect;
         private boolean global;
         private int roundTo = 1;
 
@@ -546,8 +544,7 @@ public final class ChannelPruner {
          * @return this builder
          */
         public Builder optProtect(String pattern) {
-            this.protect = Pattern.compile(pattern).asPredicate();
-            this.protectPattern = pattern;
+            this.protect = Pattern.compile(pattern);
             return this;
         }
 

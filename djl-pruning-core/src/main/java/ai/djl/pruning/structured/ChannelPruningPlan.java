@@ -22,7 +22,7 @@ public record ChannelPruningPlan(DependencyGraph graph, ImmutableSortedSet<Integ
     public ImmutableMap<String, int[]> widths() {
         Map<String, int[]> out = new LinkedHashMap<>();
         for (LayerChannels l : graph.layers()) {
-            if (l.role() == ChannelRole.ACTIVATION || l.role() == ChannelRole.GROUPED_CONV_IN) {
+            if (!l.role().isSliced()) {
                 continue;
             }
             int kept = 0;

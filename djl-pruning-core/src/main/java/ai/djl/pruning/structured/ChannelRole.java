@@ -29,5 +29,20 @@ public enum ChannelRole {
      * these channels (-1 for a zero channel): read by activation-based criteria such as APoZ; nothing to
      * slice.
      */
-    ACTIVATION
+    ACTIVATION;
+
+    /** @return whether the weight's rows are this dimension's filters (conv, depthwise conv, linear out) */
+    public boolean hasFilters() {
+        return this == CONV_OUT || this == DEPTHWISE || this == LINEAR_OUT;
+    }
+
+    /** @return whether the layer's parameters are indexed by this dimension on axis 0 (filters or BatchNorm) */
+    public boolean isOutputSide() {
+        return hasFilters() || this == BATCH_NORM;
+    }
+
+    /** @return whether pruning slices something along this dimension (activations and grouped inputs: no) */
+    public boolean isSliced() {
+        return this != ACTIVATION && this != GROUPED_CONV_IN;
+    }
 }

@@ -33,7 +33,7 @@ public final class FpgmImportance implements LayerImportance {
 
     @Override
     public double[] score(LayerChannels layer) {
-        if (!LayerParameters.ownsFilters(layer.role())) {
+        if (!layer.role().hasFilters()) {
             return null;
         }
         float[][] rows = LayerParameters.filters(layer);

@@ -39,9 +39,4 @@ final class LayerParameters {
         }
         return rows;
     }
-
-    /** @return whether the role's weight rows are the dimension's filters (conv, depthwise conv, linear out) */
-    static boolean ownsFilters(ChannelRole role) {
-        return role == ChannelRole.CONV_OUT || role == ChannelRole.DEPTHWISE || role == ChannelRole.LINEAR_OUT;
-    }
 }

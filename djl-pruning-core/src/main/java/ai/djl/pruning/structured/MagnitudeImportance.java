@@ -17,7 +17,7 @@ public final class MagnitudeImportance implements LayerImportance {
 
     @Override
     public double[] score(LayerChannels layer) {
-        if (!LayerParameters.ownsFilters(layer.role())) {
+        if (!layer.role().hasFilters()) {
             return null;
         }
         float[][] rows = LayerParameters.filters(layer);

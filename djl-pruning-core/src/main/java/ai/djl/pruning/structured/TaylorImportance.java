@@ -39,7 +39,7 @@ public final class TaylorImportance implements LayerImportance {
         scores.clear();
         Map<String, List<Parameter>> read = new HashMap<>();
         for (LayerChannels l : graph.layers()) {
-            if (LayerParameters.ownsFilters(l.role()) || l.role() == ChannelRole.BATCH_NORM) {
+            if (l.role().isOutputSide()) {
                 List<Parameter> ps = new ArrayList<>();
                 for (Pair<String, Parameter> p : l.block().getDirectParameters()) {
                     if (p.getValue().requiresGradient()) { // not BatchNorm's running statistics
@@ -99,7 +99,7 @@ public final class TaylorImportance implements LayerImportance {
 
     @Override
     public double[] score(LayerChannels layer) {
-        if (!LayerParameters.ownsFilters(layer.role()) && layer.role() != ChannelRole.BATCH_NORM) {
+        if (!layer.role().isOutputSide()) {
             return null;
         }
         double[] s = scores.get(key(layer));
