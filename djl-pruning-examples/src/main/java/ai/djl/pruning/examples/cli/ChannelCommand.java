@@ -203,7 +203,6 @@ final class ChannelCommand implements Callable<Integer> {
         List<EpochRecord> history = TrainingRun.builder().setEpochs(epochs).optLearningRate(lr)
                 .optSchedule(LearningRateSchedule.Kind.COSINE).setOutput(dir.resolve("finetune")).build()
                 .fit(m, train, test);
-        EpochRecord last = history.get(history.size() - 1);
-        return new AccuracyResult(last.testCorrect(), last.testTotal());
+        return history.get(history.size() - 1).testResult();
     }
 }

@@ -154,8 +154,7 @@ final class DistillCommand implements Callable<Integer> {
                 .optLimit(limit == null ? Long.MAX_VALUE : limit).build();
         List<EpochRecord> history = run.optLearningRate(lr).optSchedule(LearningRateSchedule.Kind.COSINE)
                 .optEvaluatedBlock(evaluated).setOutput(dir).build().fit(m, train, test);
-        EpochRecord last = history.get(history.size() - 1);
-        return new AccuracyResult(last.testCorrect(), last.testTotal());
+        return history.get(history.size() - 1).testResult();
     }
 
     /**

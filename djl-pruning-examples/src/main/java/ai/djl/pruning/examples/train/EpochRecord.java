@@ -1,10 +1,12 @@
 package ai.djl.pruning.examples.train;
 
+import ai.djl.pruning.analysis.AccuracyResult;
+
 /**
  * One epoch of a training run.
  *
  * @param epoch 1-based epoch number
- * @param trainLoss mean cross-entropy over the epoch's training batches
+ * @param trainLoss mean training loss (cross-entropy unless the run sets another) over the epoch's batches
  * @param trainAccuracy training top-1 accuracy in percent (augmented images, training mode)
  * @param testAccuracy test top-1 accuracy in percent after the epoch
  * @param testCorrect correct test predictions
@@ -23,6 +25,11 @@ public record EpochRecord(
         double learningRate,
         double seconds,
         double trainImagesPerSecond) {
+
+    /** @return the test accuracy after this epoch as counts */
+    public AccuracyResult testResult() {
+        return new AccuracyResult(testCorrect, testTotal);
+    }
 
     /** @return a log line */
     public String line() {
