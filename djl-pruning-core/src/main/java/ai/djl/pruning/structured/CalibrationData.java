@@ -49,7 +49,9 @@ public record CalibrationData(Dataset dataset, int batches) {
         } catch (TranslateException e) {
             throw new IllegalStateException("cannot read the calibration data", e);
         }
-        Preconditions.checkState(n > 0, "the calibration dataset gave no batches");
+        Preconditions.checkArgument(n > 0, "the calibration dataset is empty");
+        Preconditions.checkArgument(n == batches, "calibration asks for %s batches, the dataset has only %s",
+                batches, n);
         return n;
     }
 }

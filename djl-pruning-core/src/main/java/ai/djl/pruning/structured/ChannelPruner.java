@@ -22,8 +22,10 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -334,10 +336,21 @@ public final class ChannelPruner {
      * @throws IllegalStateException if the verification fails
      */
     public Block apply(Block block, ChannelPruningPlan plan, NDManager manager) {
+        Set<Block> parts = Collections.newSetFromMap(new IdentityHashMap<>());
+        collect(block, parts);
+        for (LayerChannels l : plan.graph().layers()) {
+            Preconditions.checkArgument(parts.contains(l.block()),
+                    "the plan was made for another block: %s is not part of this one", l.path());
+        }
         Map<String, Keep> keep = keepIndices(plan, plan.pruned());
         Block pruned = rebuildAndCopy(block, plan.graph().inputShape(), keep, manager);
         verify(block, pruned, plan, manager);
         return pruned;
+    }
+
+    private static void collect(Block block, Set<Block> parts) {
+        parts.add(block);
+        block.getChildren().values().forEach(child -> collect(child, parts));
     }
 
     /** Indices kept (in this order) along each layer's output (axis 0) and input (axis 1) dimensions. */

@@ -1,9 +1,13 @@
 package ai.djl.pruning.structured;
 
+import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableMap;
 import com.google.common.collect.ImmutableSortedSet;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Which channel classes of a {@link DependencyGraph} to remove: an immutable value, printable as the
@@ -13,6 +17,35 @@ import java.util.Map;
  * @param pruned channel classes to remove
  */
 public record ChannelPruningPlan(DependencyGraph graph, ImmutableSortedSet<Integer> pruned) {
+
+    /**
+     * Checks that a plan (also one written by hand) only removes prunable channels of its graph and
+     * leaves every layer at least one channel.
+     *
+     * @throws IllegalArgumentException naming the unknown or protected channels, or the emptied layer
+     */
+    public ChannelPruningPlan {
+        Preconditions.checkNotNull(graph, "graph");
+        Preconditions.checkNotNull(pruned, "pruned");
+        Set<Integer> prunable = new HashSet<>();
+        for (ChannelGroup g : graph.groups()) {
+            if (!g.isProtected()) {
+                prunable.addAll(g.channels());
+            }
+        }
+        List<Integer> refused = pruned.stream().filter(c -> !prunable.contains(c)).toList();
+        Preconditions.checkArgument(refused.isEmpty(), "channel classes %s cannot be pruned: unknown to the graph, "
+                + "or touching the network's input or output", refused);
+        for (LayerChannels l : graph.layers()) {
+            if (l.role().isSliced() && l.width() > 0) {
+                boolean keepsOne = false;
+                for (int c : l.channels()) {
+                    keepsOne |= !pruned.contains(c);
+                }
+                Preconditions.checkArgument(keepsOne, "the plan removes every channel of %s[%s]", l.path(), l.role());
+            }
+        }
+    }
 
     /**
      * Returns each layer dimension's width before and after, keyed by {@code path[ROLE]}.
