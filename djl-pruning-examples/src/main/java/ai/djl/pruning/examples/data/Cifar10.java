@@ -59,6 +59,7 @@ public final class Cifar10 extends RandomAccessDataset {
     private final Path directory;
     private final boolean augment;
     private final SplittableRandom random;
+    private final SeededRandomSampler shuffler;
     private byte[] labels;
     private byte[] pixels;
 
@@ -68,6 +69,19 @@ public final class Cifar10 extends RandomAccessDataset {
         this.directory = builder.directory;
         this.augment = builder.augment == null ? usage == Usage.TRAIN : builder.augment;
         this.random = new SplittableRandom(builder.seed);
+        this.shuffler = builder.getSampler() == builder.shuffledSampling ? builder.shuffler : null;
+    }
+
+    /**
+     * Makes the next pass over the data use the order of the given epoch, as in an uninterrupted run
+     * (a no-op without shuffled sampling). Augmentation draws are not replayed.
+     *
+     * @param epoch the epoch (1-based)
+     */
+    public void startAtEpoch(int epoch) {
+        if (shuffler != null) {
+            shuffler.startAt(epoch, this);
+        }
     }
 
     /** @return a new builder */
@@ -124,6 +138,11 @@ public final class Cifar10 extends RandomAccessDataset {
             throw new UncheckedIOException(e);
         }
         return labels.length;
+    }
+
+    /** @return images per batch */
+    public int batchSize() {
+        return sampler.getBatchSize();
     }
 
     /** @return the number of batches one pass over the data yields */
@@ -243,6 +262,8 @@ public final class Cifar10 extends RandomAccessDataset {
         private Path directory;
         private Boolean augment;
         private long seed = 42;
+        private SeededRandomSampler shuffler;
+        private Sampler shuffledSampling;
 
         private Builder() {
             setSampling(new BatchSampler(new SequenceSampler(), 128, false));
@@ -307,7 +328,9 @@ public final class Cifar10 extends RandomAccessDataset {
          */
         public Builder setShuffledSampling(int batchSize, long seed) {
             Preconditions.checkArgument(batchSize > 0, "batch size must be positive, got %s", batchSize);
-            return setSampling(new BatchSampler(new SeededRandomSampler(seed), batchSize, false));
+            shuffler = new SeededRandomSampler(seed);
+            shuffledSampling = new BatchSampler(shuffler, batchSize, false);
+            return setSampling(shuffledSampling);
         }
 
         /** @return the dataset (call {@link #prepare()} or iterate it to read the files) */

@@ -2,6 +2,7 @@ package ai.djl.pruning.examples.data;
 
 import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.Sampler;
+import com.google.common.base.Preconditions;
 import java.util.Iterator;
 import java.util.Random;
 import java.util.stream.LongStream;
@@ -12,7 +13,9 @@ import java.util.stream.LongStream;
  */
 public final class SeededRandomSampler implements Sampler.SubSampler {
 
-    private final Random random;
+    private final long seed;
+    private Random random;
+    private int drawn;
 
     /**
      * Creates the sampler.
@@ -20,11 +23,31 @@ public final class SeededRandomSampler implements Sampler.SubSampler {
      * @param seed the seed
      */
     public SeededRandomSampler(long seed) {
+        this.seed = seed;
         this.random = new Random(seed);
     }
 
+    /**
+     * Makes the next {@link #sample} draw the order of the given epoch, as an uninterrupted run would:
+     * what a resumed run needs to see the rest of an epoch in its original order.
+     *
+     * @param epoch the epoch (1-based) of the next pass
+     * @param dataset the dataset sampled
+     */
+    public synchronized void startAt(int epoch, RandomAccessDataset dataset) {
+        Preconditions.checkArgument(epoch >= 1, "epochs count from 1, got %s", epoch);
+        if (drawn >= epoch) {
+            random = new Random(seed);
+            drawn = 0;
+        }
+        while (drawn < epoch - 1) {
+            sample(dataset);
+        }
+    }
+
     @Override
-    public Iterator<Long> sample(RandomAccessDataset dataset) {
+    public synchronized Iterator<Long> sample(RandomAccessDataset dataset) {
+        drawn++;
         long n = dataset.size();
         long[] order = LongStream.range(0, n).toArray();
         for (int i = order.length - 1; i > 0; i--) {

@@ -33,17 +33,21 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Trains or fine-tunes a model with SGD (momentum, weight decay, cosine/step schedule) through DJL's
  * {@link Trainer} and {@link EasyTrain}, evaluating on the test set and writing an atomic checkpoint
- * after every epoch. Started again on the same output folder, it resumes after the newest complete
- * checkpoint (the learning-rate schedule continues; SGD's momentum buffers start from zero, since DJL
- * does not expose them).
+ * after every epoch and every {@link Builder#optCheckpointSteps} steps inside one. Started again on the
+ * same output folder, it resumes after the newest complete checkpoint, inside an epoch too: the
+ * learning-rate schedule continues, the epoch's data order is the original one, the pruning masks are
+ * the ones saved (SGD's momentum buffers start from zero, since DJL does not expose them, and
+ * augmentation draws are new).
  *
  * <pre>{@code
  * TrainingRun run = TrainingRun.builder().setEpochs(1).optLearningRate(0.01f)
@@ -66,12 +70,16 @@ public final class TrainingRun {
 
     private final Loss loss;
     private final Block evaluated;
+    private final int checkpointSteps;
+    private final List<TrainingListener> listeners;
 
     private TrainingRun(Builder b) {
         this.settings = new Settings(b.epochs, b.learningRate, b.momentum, b.weightDecay, b.schedule.name(),
                 b.lossName);
         this.loss = b.loss;
         this.evaluated = b.evaluated;
+        this.checkpointSteps = b.checkpointSteps;
+        this.listeners = List.copyOf(b.listeners);
         this.output = b.output;
         this.log = b.log;
         this.pruningPlan = b.pruningPlan;
@@ -114,28 +122,46 @@ public final class TrainingRun {
      */
     public List<EpochRecord> fit(Model model, Dataset train, Dataset test)
             throws IOException, TranslateException, CheckpointException {
+        if (train instanceof Cifar10 c) {
+            // One partial batch per epoch is not what anyone asking for this batch size meant.
+            Preconditions.checkArgument(c.batchSize() <= c.size(),
+                    "batch size %s is larger than the training set (%s images)", c.batchSize(), c.size());
+        }
+        long stepsPerEpoch = countBatches(train);
+        Preconditions.checkArgument(stepsPerEpoch > 0, "the training set is empty");
         CheckpointStore store = new CheckpointStore(output);
         checkSettings();
         List<EpochRecord> history = new ArrayList<>();
-        int start = 0;
-        if (!model.getBlock().isInitialized()) {
+        Block block = model.getBlock();
+        if (!block.isInitialized()) {
             // New parts (a distillation block's connectors) need their arrays before a checkpoint fills them.
-            model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 3, 32, 32));
+            block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 3, 32, 32));
         }
-        if (store.latest().isPresent()) {
+        int start = 0; // complete epochs
+        int skip = 0; // steps of epoch start + 1 already trained
+        Optional<PruningMasks> savedMasks = Optional.empty();
+        Optional<CheckpointStore.StepPoint> point = store.latestStep();
+        if (point.isPresent()) {
+            start = point.get().epoch() - 1;
+            skip = point.get().steps();
+            history.addAll(point.get().history());
+            savedMasks = store.restoreStep(block);
+            log.printf("resuming inside epoch %d of %d after step %d (its train loss and accuracy cover the "
+                    + "remaining steps)%n", start + 1, settings.epochs(), skip);
+        } else if (store.latest().isPresent()) {
             start = store.latest().get();
-            history.addAll(store.restore(start, model.getBlock()));
+            history.addAll(store.restore(start, block));
+            savedMasks = store.masksOf(start);
             log.printf("resuming from %s (epoch %d of %d)%n", store.params(start), start, settings.epochs());
         }
         if (start >= settings.epochs()) {
             log.println("all " + settings.epochs() + " epochs are done");
             return history;
         }
-        long stepsPerEpoch = countBatches(train);
         long totalSteps = stepsPerEpoch * settings.epochs();
         LearningRateSchedule lr = new LearningRateSchedule(
                 LearningRateSchedule.Kind.valueOf(settings.schedule()), settings.learningRate(), totalSteps,
-                stepsPerEpoch * start);
+                stepsPerEpoch * start + skip);
         EpochStatsListener stats = new EpochStatsListener();
         DefaultTrainingConfig config = new DefaultTrainingConfig(loss)
                 .optOptimizer(Optimizer.sgd()
@@ -144,20 +170,16 @@ public final class TrainingRun {
                         .optWeightDecays(settings.weightDecay())
                         .build())
                 .addTrainingListeners(TrainingListener.Defaults.logging())
-                .addTrainingListeners(stats);
+                .addTrainingListeners(stats)
+                .addTrainingListeners(listeners.toArray(TrainingListener[]::new));
         MaskedOptimizer masked = null;
         if (pruningPlan != null) {
-            // Masks of a resumed run are the zeros the checkpoint holds; a new run starts unpruned.
-            PruningMasks held = PruningMasks.of(Map.of());
-            if (start > 0) {
-                Map<String, ai.djl.ndarray.NDArray> weights = new LinkedHashMap<>();
-                pruningPlan.sparsities().keySet().forEach(p ->
-                        weights.put(p, PrunableParameters.require(model.getBlock(), p).getArray()));
-                held = PruningMasks.fromArrays(weights);
-            }
-            masked = MaskedOptimizer.install(config, model.getBlock(), held);
+            // A resumed run holds the masks saved with its checkpoint (folders from before masks were
+            // saved: the checkpoint's zeros); a new run starts unpruned.
+            PruningMasks held = savedMasks.orElse(start > 0 || skip > 0 ? zerosOf(block) : PruningMasks.of(Map.of()));
+            masked = MaskedOptimizer.install(config, block, held);
             MaskedOptimizer optimizer = masked;
-            config.addTrainingListeners(new ScheduledPruning(model.getBlock(), pruningPlan, pruningSchedule, masked)
+            config.addTrainingListeners(new ScheduledPruning(block, pruningPlan, pruningSchedule, masked)
                     .optStartEpoch(start)
                     .optOnPrune(e -> log.printf("pruning step after epoch %d: sparsity %.4f%n", e,
                             optimizer.getMasks().sparsity())));
@@ -167,22 +189,33 @@ public final class TrainingRun {
             for (int epoch = start + 1; epoch <= settings.epochs(); epoch++) {
                 stats.reset();
                 long t0 = System.nanoTime();
+                if (train instanceof Cifar10 c) {
+                    c.startAtEpoch(epoch); // a resumed run sees the epoch's original order
+                }
+                int done = epoch == start + 1 ? skip : 0;
+                int step = 0;
                 for (Batch batch : trainer.iterateDataset(train)) {
                     try (batch) {
+                        if (step++ < done) {
+                            continue;
+                        }
                         EasyTrain.trainBatch(trainer, batch);
                         trainer.step();
+                        if (checkpointSteps > 0 && step % checkpointSteps == 0 && step < stepsPerEpoch) {
+                            store.saveStep(block, new CheckpointStore.StepPoint(epoch, step, List.copyOf(history)),
+                                    masked != null ? masked.getMasks() : null);
+                        }
                     }
                 }
                 double trainSeconds = (System.nanoTime() - t0) / 1e9;
                 trainer.notifyListeners(listener -> listener.onEpoch(trainer));
-                AccuracyResult testAccuracy = AccuracyEvaluation.evaluate(
-                        evaluated != null ? evaluated : model.getBlock(), test);
+                AccuracyResult testAccuracy = AccuracyEvaluation.evaluate(evaluated != null ? evaluated : block, test);
                 EpochRecord record = new EpochRecord(epoch, stats.meanLoss(), stats.accuracy(),
                         testAccuracy.percent(), testAccuracy.correct(), testAccuracy.total(),
                         lr.at(stepsPerEpoch * epoch - 1), (System.nanoTime() - t0) / 1e9,
                         stats.images() / trainSeconds);
                 history.add(record);
-                store.save(model.getBlock(), history);
+                store.save(block, history, masked != null ? masked.getMasks() : null);
                 log.println(record.line());
             }
         } finally {
@@ -191,6 +224,13 @@ public final class TrainingRun {
             }
         }
         return history;
+    }
+
+    /** Masks that keep exactly the nonzero weights of the plan's tensors. */
+    private PruningMasks zerosOf(Block block) {
+        Map<String, ai.djl.ndarray.NDArray> weights = new LinkedHashMap<>();
+        pruningPlan.sparsities().keySet().forEach(p -> weights.put(p, PrunableParameters.require(block, p).getArray()));
+        return PruningMasks.fromArrays(weights);
     }
 
     private void checkSettings() throws IOException {
@@ -236,8 +276,34 @@ public final class TrainingRun {
         private Loss loss = Loss.softmaxCrossEntropyLoss();
         private String lossName = CROSS_ENTROPY;
         private Block evaluated;
+        private int checkpointSteps = 100;
+        private final List<TrainingListener> listeners = new ArrayList<>();
 
         private Builder() {}
+
+        /**
+         * Adds listeners to the training configuration (beside logging, statistics and pruning).
+         *
+         * @param listeners the listeners
+         * @return this builder
+         */
+        public Builder addTrainingListeners(TrainingListener... listeners) {
+            this.listeners.addAll(Arrays.asList(listeners));
+            return this;
+        }
+
+        /**
+         * Sets how often a checkpoint is written inside an epoch, so that a killed run loses at most
+         * this many steps; default 100; 0 for epoch checkpoints only.
+         *
+         * @param steps training steps between checkpoints, or 0
+         * @return this builder
+         */
+        public Builder optCheckpointSteps(int steps) {
+            Preconditions.checkArgument(steps >= 0, "checkpoint interval must be >= 0 steps, got %s", steps);
+            this.checkpointSteps = steps;
+            return this;
+        }
 
         /**
          * Sets the training loss; default softmax cross-entropy. Its name is part of the run's settings.
