@@ -4,15 +4,9 @@ import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 
 import ai.djl.Model;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.DefaultTrainingConfig;
-import ai.djl.training.GradientCollector;
-import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
@@ -40,23 +34,7 @@ public class MaskedTrainingTest {
             float[] conv2Before = PrunableParameters.require(net, "04conv2_weight").getArray().toFloatArray();
             PruningMasks masks = MagnitudePruner.builder().build()
                     .masks(net, SparsityPlan.uniform(PrunableParameters.of(net).keySet(), 0.7));
-            DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()).optOptimizer(optimizer);
-            MaskedOptimizer masked = MaskedOptimizer.install(config, net, masks);
-            try (Trainer trainer = model.newTrainer(config); NDManager data = NDManager.newBaseManager()) {
-                trainer.initialize(new Shape(4, 3, 6, 6));
-                for (int step = 0; step < 250; step++) {
-                    try (NDManager batch = data.newSubManager()) {
-                        NDArray x = batch.randomNormal(new Shape(4, 3, 6, 6));
-                        NDArray y = batch.randomInteger(0, 4, new Shape(4), DataType.FLOAT32);
-                        try (GradientCollector gc = trainer.newGradientCollector()) {
-                            NDList out = trainer.forward(new NDList(x));
-                            gc.backward(trainer.getLoss().evaluate(new NDList(y), out));
-                        }
-                        trainer.step();
-                    }
-                }
-            }
-            masked.close();
+            SmallNets.train(model, masks, 250, optimizer);
             long pruned = 0;
             for (Map.Entry<String, PruningMasks.Mask> e : masks.masks().entrySet()) {
                 float[] w = PrunableParameters.require(net, e.getKey()).getArray().toFloatArray();

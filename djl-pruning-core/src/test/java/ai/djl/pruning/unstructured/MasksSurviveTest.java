@@ -8,19 +8,12 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.pruning.ParameterSnapshot;
 import ai.djl.pruning.io.ModelFiles;
 import ai.djl.pruning.nn.BlockSpec;
-import ai.djl.training.DefaultTrainingConfig;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.Trainer;
-import ai.djl.training.loss.Loss;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -29,7 +22,7 @@ import org.testng.annotations.Test;
 /** Fine-grained masks survive saving, loading, copying, and being removed and pruned again. */
 public class MasksSurviveTest {
 
-    private static final Shape IN = new Shape(4, 3, 6, 6);
+    private static final Shape IN = SmallNets.IN;
 
     @Test
     public void savedAndLoadedModelKeepsItsZerosAndTrainsWithTheLoadedMasks() throws Exception {
@@ -37,7 +30,7 @@ public class MasksSurviveTest {
         try (Model model = Model.newInstance("saved")) {
             model.setBlock(SmallNets.convNet(model.getNDManager()));
             PruningMasks masks = prune(model.getBlock(), 0.6);
-            train(model, masks, 20);
+            SmallNets.train(model, masks, 20);
             ModelFiles.save(model.getBlock(), IN, dir.resolve("model"));
             masks.save(dir.resolve("masks.bin"));
         }
@@ -46,7 +39,7 @@ public class MasksSurviveTest {
             PruningMasks masks = PruningMasks.load(dir.resolve("masks.bin"));
             assertEquals(masks.sparsity(), 0.6, 0.01);
             assertPrunedAreZero(model.getBlock(), masks); // as loaded, before any mask is applied
-            train(model, masks, 20);
+            SmallNets.train(model, masks, 20);
             assertPrunedAreZero(model.getBlock(), masks);
         }
     }
@@ -64,7 +57,7 @@ public class MasksSurviveTest {
             Map<String, float[]> original = ParameterSnapshot.of(model.getBlock());
             try (Model copyModel = Model.newInstance("copy")) {
                 copyModel.setBlock(copy);
-                train(copyModel, masks, 20);
+                SmallNets.train(copyModel, masks, 20);
                 assertPrunedAreZero(copy, masks);
             }
             ParameterSnapshot.assertBitIdentical(original, ParameterSnapshot.of(model.getBlock()));
@@ -77,9 +70,9 @@ public class MasksSurviveTest {
             model.setBlock(SmallNets.convNet(model.getNDManager()));
             Block net = model.getBlock();
             PruningMasks first = prune(net, 0.5);
-            train(model, first, 10);
+            SmallNets.train(model, first, 10);
             // Removing the masks (training without them) revives pruned weights: the mask did the holding.
-            train(model, PruningMasks.of(Map.of()), 5);
+            SmallNets.train(model, PruningMasks.of(Map.of()), 5);
             assertFalse(allPrunedAreZero(net, first), "without masks, pruned weights regrow");
             // Pruning again: the regrown weights are the smallest, so a higher sparsity takes them again.
             PruningMasks second = prune(net, 0.7);
@@ -97,7 +90,7 @@ public class MasksSurviveTest {
             assertTrue(overlap > 0.95 * firstPruned, overlap + " of " + firstPruned);
             // And combining keeps every earlier pruned position pruned.
             PruningMasks both = second.and(first);
-            train(model, both, 10);
+            SmallNets.train(model, both, 10);
             assertPrunedAreZero(net, both);
             assertPrunedAreZero(net, first);
             assertTrue(both.sparsity() >= second.sparsity(), both + " vs " + second);
@@ -109,28 +102,6 @@ public class MasksSurviveTest {
                 .masks(net, SparsityPlan.uniform(PrunableParameters.of(net).keySet(), sparsity));
         masks.apply(net);
         return masks;
-    }
-
-    /** SGD with momentum on random batches, the masks held by {@link MaskedOptimizer}. */
-    static void train(Model model, PruningMasks masks, int steps) {
-        DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
-                .optOptimizer(Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.1f)).optMomentum(0.9f).build());
-        try (MaskedOptimizer masked = MaskedOptimizer.install(config, model.getBlock(), masks);
-                Trainer trainer = model.newTrainer(config);
-                NDManager data = NDManager.newBaseManager()) {
-            trainer.initialize(IN);
-            for (int step = 0; step < steps; step++) {
-                try (NDManager batch = data.newSubManager()) {
-                    NDArray x = batch.randomNormal(IN);
-                    NDArray y = batch.randomInteger(0, 4, new Shape(IN.get(0)), DataType.FLOAT32);
-                    try (GradientCollector gc = trainer.newGradientCollector()) {
-                        NDList out = trainer.forward(new NDList(x));
-                        gc.backward(trainer.getLoss().evaluate(new NDList(y), out));
-                    }
-                    trainer.step();
-                }
-            }
-        }
     }
 
     private static boolean allPrunedAreZero(Block net, PruningMasks masks) {
