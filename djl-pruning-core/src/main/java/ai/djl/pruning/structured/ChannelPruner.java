@@ -482,14 +482,16 @@ public final class ChannelPruner {
                 if (!l.role().isOutputSide()) {
                     continue;
                 }
-                for (int i = 0; i < l.width(); i++) {
-                    if (plan.pruned().contains(l.channels()[i])) {
-                        for (String name : new String[] {"weight", "bias", "gamma", "beta"}) {
-                            Parameter p = params.get(l.path() + "_" + name);
-                            if (p != null) {
-                                ParameterWrites.set(p.getArray(), new NDIndex("{}", i), 0f);
-                            }
-                        }
+                int[] removed = IntStream.range(0, l.width()).filter(i -> plan.pruned().contains(l.channels()[i]))
+                        .toArray();
+                if (removed.length == 0) {
+                    continue;
+                }
+                NDIndex rows = new NDIndex("{}", scope.create(removed)); // one write per parameter
+                for (String name : new String[] {"weight", "bias", "gamma", "beta"}) {
+                    Parameter p = params.get(l.path() + "_" + name);
+                    if (p != null) {
+                        ParameterWrites.set(p.getArray(), rows, 0f);
                     }
                 }
             }
