@@ -12,6 +12,8 @@ import ai.djl.nn.convolutional.Convolution;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.pruning.nn.GlobalAvgPool2d;
+import ai.djl.pruning.nn.AvgPool2d;
+import ai.djl.pruning.nn.Elementwise;
 import ai.djl.pruning.nn.MaxPool2d;
 import ai.djl.pruning.nn.Relu;
 import ai.djl.pruning.nn.ResidualBlock;
@@ -286,9 +288,10 @@ public final class ModelProfile {
                 NDArray w = weight(block);
                 long macs = outSize / w.getShape().get(0) * w.size();
                 add(block, path, type, out, macs, 2 * macs + outSize, true);
-            } else if (block instanceof BatchNorm || block instanceof GlobalAvgPool2d) {
+            } else if (block instanceof BatchNorm || block instanceof GlobalAvgPool2d || block instanceof AvgPool2d) {
                 add(block, path, type, out, elementwise(outSize), inSize + outSize, true);
-            } else if (block instanceof Relu || block instanceof MaxPool2d || block instanceof ZeroPadShortcut) {
+            } else if (block instanceof Relu || block instanceof Elementwise || block instanceof MaxPool2d
+                    || block instanceof ZeroPadShortcut) {
                 add(block, path, type, out, 0, inSize + outSize, true);
             } else {
                 // LambdaBlock or a block nobody described: its function is opaque.

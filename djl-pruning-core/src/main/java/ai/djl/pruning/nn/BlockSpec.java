@@ -29,7 +29,7 @@ import com.google.gson.JsonObject;
  *
  * <p>Known blocks: {@link NamedSequentialBlock}, {@link SequentialBlock}, {@link ResidualBlock},
  * {@link Conv2d}, {@link BatchNorm} (with its ε and momentum), {@link Linear}, {@link Relu}, {@link
- * MaxPool2d}, {@link GlobalAvgPool2d}, {@link ZeroPadShortcut}, DJL's {@link ParallelBlock} and {@link
+ * Elementwise}, {@link AvgPool2d}, {@link MaxPool2d}, {@link GlobalAvgPool2d}, {@link ZeroPadShortcut}, DJL's {@link ParallelBlock} and {@link
  * LambdaBlock} when {@link KnownOps} identifies their operation, and parameter-free {@link ChannelMapping}
  * blocks (rebuilt by class name). Others are refused with their name.
  */
@@ -94,6 +94,17 @@ public final class BlockSpec {
             o.addProperty("bias", block.getDirectParameters().keys().contains("bias"));
         } else if (block instanceof Relu) {
             o.addProperty("type", "Relu");
+        } else if (block instanceof Elementwise e) {
+            o.addProperty("type", "Elementwise");
+            o.addProperty("kind", e.getKind().name());
+            o.addProperty("a", e.getA());
+            o.addProperty("b", e.getB());
+        } else if (block instanceof AvgPool2d p) {
+            o.addProperty("type", "AvgPool2d");
+            o.addProperty("kernel", p.getKernel());
+            o.addProperty("stride", p.getStride());
+            o.addProperty("padding", p.getPadding());
+            o.addProperty("countPadding", p.isCountPadding());
         } else if (block instanceof MaxPool2d p) {
             o.addProperty("type", "MaxPool2d");
             o.addProperty("kernel", p.getKernel());
@@ -219,6 +230,19 @@ public final class BlockSpec {
                 return Linear.builder().setUnits(spec.get("units").getAsLong()).optBias(spec.get("bias").getAsBoolean()).build();
             case "Relu":
                 return new Relu();
+            case "Elementwise": {
+                Elementwise.Kind kind = Elementwise.Kind.valueOf(spec.get("kind").getAsString());
+                float a = spec.get("a").getAsFloat();
+                float b = spec.get("b").getAsFloat();
+                return switch (kind) {
+                    case CLIP -> Elementwise.clip(a, b);
+                    case HARD_SIGMOID -> Elementwise.hardSigmoid(a, b);
+                    default -> Elementwise.of(kind);
+                };
+            }
+            case "AvgPool2d":
+                return new AvgPool2d(spec.get("kernel").getAsInt(), spec.get("stride").getAsInt(),
+                        spec.get("padding").getAsInt(), spec.get("countPadding").getAsBoolean());
             case "MaxPool2d":
                 return new MaxPool2d(spec.get("kernel").getAsInt(), spec.get("stride").getAsInt());
             case "GlobalAvgPool2d":

@@ -62,7 +62,15 @@ public final class KnownOps {
         /** Element-wise sum, then ReLU (DJL's ResNet units). */
         ADD_RELU(l -> Activation.relu(sum(l))),
         /** Concatenation along the channel axis 1. */
-        CONCAT(l -> NDArrays.concat(new NDList(l), 1));
+        CONCAT(l -> NDArrays.concat(new NDList(l), 1)),
+        /** Element-wise product of all branches (a gate such as x · sigmoid(x)). */
+        MUL(l -> {
+            NDArray p = l.get(0);
+            for (int i = 1; i < l.size(); i++) {
+                p = p.mul(l.get(i));
+            }
+            return p;
+        });
 
         private final Function<List<NDArray>, NDArray> op;
 

@@ -12,6 +12,8 @@ import ai.djl.pruning.nn.BlockPaths;
 import ai.djl.pruning.nn.ChannelMapping;
 import ai.djl.pruning.nn.GlobalAvgPool2d;
 import ai.djl.pruning.nn.KnownOps;
+import ai.djl.pruning.nn.AvgPool2d;
+import ai.djl.pruning.nn.Elementwise;
 import ai.djl.pruning.nn.MaxPool2d;
 import ai.djl.pruning.nn.Relu;
 import ai.djl.pruning.nn.ResidualBlock;
@@ -43,7 +45,8 @@ import java.util.TreeSet;
  *
  * <p>Understood blocks: {@link SequentialBlock} (and {@code NamedSequentialBlock}), {@link
  * ResidualBlock}, {@link Conv2d} (regular or depthwise), {@link BatchNorm}, {@link Linear} after a
- * global pool or flatten, grouped convolutions (whole groups), {@link Relu}, {@link MaxPool2d}, {@link GlobalAvgPool2d}, {@link ZeroPadShortcut},
+ * global pool or flatten, grouped convolutions (whole groups), {@link Relu}, {@link Elementwise}, {@link
+ * MaxPool2d}, {@link AvgPool2d}, {@link GlobalAvgPool2d}, {@link ZeroPadShortcut},
  * DJL's {@code ParallelBlock} and {@code LambdaBlock} when {@link KnownOps} identifies them, and any block
  * that declares its mapping by implementing {@link ChannelMapping}. Any other block stops the analysis with
  * an error naming it: never a silently wrong prune.
@@ -373,7 +376,8 @@ public final class DependencyGraph {
                 layers.add(new LayerChannels(path, block, ChannelRole.ACTIVATION, in.clone()));
                 return new Result(in, outShapes);
             }
-            if (block instanceof MaxPool2d || block instanceof GlobalAvgPool2d) {
+            if (block instanceof MaxPool2d || block instanceof AvgPool2d || block instanceof GlobalAvgPool2d
+                    || block instanceof Elementwise) {
                 return new Result(in, outShapes);
             }
             if (block instanceof ChannelMapping mapping) {

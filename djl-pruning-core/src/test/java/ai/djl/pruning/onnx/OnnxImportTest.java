@@ -1,0 +1,122 @@
+package ai.djl.pruning.onnx;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertTrue;
+import static org.testng.Assert.expectThrows;
+
+import ai.djl.Model;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.pruning.io.CheckpointException;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.training.ParameterStore;
+import ai.djl.translate.NoopTranslator;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import org.testng.annotations.DataProvider;
+import org.testng.annotations.Test;
+
+public class OnnxImportTest {
+
+    static Path resource(String name) {
+        try {
+            return Paths.get(OnnxImportTest.class.getResource("/onnx/" + name).toURI());
+        } catch (URISyntaxException | NullPointerException e) {
+            throw new IllegalStateException("missing test resource onnx/" + name, e);
+        }
+    }
+
+    static JsonObject reference(String model) throws Exception {
+        return JsonParser.parseString(Files.readString(resource("reference.json"))).getAsJsonObject()
+                .getAsJsonObject(model);
+    }
+
+    static float[] floats(JsonObject o, String key) {
+        var a = o.getAsJsonArray(key);
+        float[] out = new float[a.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = a.get(i).getAsFloat();
+        }
+        return out;
+    }
+
+    static Shape shape(JsonObject o, String key) {
+        var a = o.getAsJsonArray(key);
+        long[] s = new long[a.size()];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = a.get(i).getAsLong();
+        }
+        return new Shape(s);
+    }
+
+    static float[] forward(Block block, NDManager manager, float[] input, Shape shape) {
+        return block.forward(new ParameterStore(manager, false), new NDList(manager.create(input, shape)), false)
+                .singletonOrThrow().toFloatArray();
+    }
+
+    /** Runs an ONNX file in ONNX Runtime (DJL's OnnxRuntime engine). */
+    static float[] onnxRuntime(Path file, float[] input, Shape shape) throws Exception {
+        Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class)
+                .optModelPath(file).optEngine("OnnxRuntime").optTranslator(new NoopTranslator()).build();
+        try (ZooModel<NDList, NDList> model = criteria.loadModel();
+                Predictor<NDList, NDList> predictor = model.newPredictor();
+                NDManager manager = model.getNDManager().newSubManager()) {
+            return predictor.predict(new NDList(manager.create(input, shape))).singletonOrThrow().toFloatArray();
+        }
+    }
+
+    static void assertClose(float[] actual, float[] expected, float tolerance, String what) {
+        assertEquals(actual.length, expected.length, what);
+        float worst = 0;
+        for (int i = 0; i < actual.length; i++) {
+            worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
+        }
+        assertTrue(worst <= tolerance, what + ": max abs difference " + worst);
+    }
+
+    @DataProvider
+    public Object[][] models() {
+        return new Object[][] {{"chain"}, {"branches"}, {"resnet20"}};
+    }
+
+    @Test(dataProvider = "models")
+    public void importedModelEqualsPyTorchAndOnnxRuntime(String name) throws Exception {
+        JsonObject ref = reference(name);
+        Shape in = shape(ref, "input_shape");
+        float[] x = floats(ref, "input");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            OnnxImporter.OnnxImport imported = OnnxImporter.load(resource(name + ".onnx"), manager);
+            assertEquals(imported.inputShape(), new Shape(1, in.get(1), in.get(2), in.get(3)));
+            float[] djl = forward(imported.block(), manager, x, in);
+            assertClose(djl, floats(ref, "output"), 1e-4f, name + " vs PyTorch");
+            assertClose(djl, onnxRuntime(resource(name + ".onnx"), x, in), 1e-4f, name + " vs ONNX Runtime");
+        }
+    }
+
+    @Test
+    public void unsupportedOperatorsAreListedWithTheirNodes() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            IllegalArgumentException e = expectThrows(IllegalArgumentException.class,
+                    () -> OnnxImporter.load(resource("unsupported.onnx"), manager));
+            assertEquals(e.getMessage(), "unsupported ONNX operators: [Erf (node 'erf_node'), LRN (node 'lrn_node')]");
+        }
+    }
+
+    @Test
+    public void corruptFilesAreRefusedWithTheirName() {
+        for (String bad : new String[] {"truncated.onnx", "not_onnx.onnx"}) {
+            CheckpointException e = expectThrows(CheckpointException.class, () -> OnnxFiles.read(resource(bad)));
+            assertTrue(e.getMessage().contains(bad) && e.getMessage().contains("not a valid ONNX model"),
+                    e.getMessage());
+        }
+    }
+}
