@@ -479,7 +479,8 @@ public final class ChannelPruner {
                 params.put(p.getKey(), p.getValue());
             }
             for (LayerChannels l : plan.graph().layers()) {
-                if (!l.role().isOutputSide()) {
+                boolean reads = l.role() == ChannelRole.CONV_IN || l.role() == ChannelRole.LINEAR_IN;
+                if (!l.role().isOutputSide() && !reads) {
                     continue;
                 }
                 int[] removed = IntStream.range(0, l.width()).filter(i -> plan.pruned().contains(l.channels()[i]))
@@ -487,11 +488,16 @@ public final class ChannelPruner {
                 if (removed.length == 0) {
                     continue;
                 }
-                NDIndex rows = new NDIndex("{}", scope.create(removed)); // one write per parameter
+                NDArray index = scope.create(removed); // one write per parameter
+                if (reads) {
+                    // The readers' columns too: a pruned channel through sigmoid is 0.5, not 0, and is gone.
+                    ParameterWrites.set(params.get(l.path() + "_weight").getArray(), new NDIndex(":, {}", index), 0f);
+                    continue;
+                }
                 for (String name : new String[] {"weight", "bias", "gamma", "beta"}) {
                     Parameter p = params.get(l.path() + "_" + name);
                     if (p != null) {
-                        ParameterWrites.set(p.getArray(), rows, 0f);
+                        ParameterWrites.set(p.getArray(), new NDIndex("{}", index), 0f);
                     }
                 }
             }

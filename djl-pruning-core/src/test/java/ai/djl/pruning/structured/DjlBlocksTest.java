@@ -120,11 +120,12 @@ public class DjlBlocksTest {
             IllegalArgumentException e = expectThrows(IllegalArgumentException.class,
                     () -> ChannelPruner.builder().build().plan(scaled, in, 0.5));
             assertTrue(e.getMessage().contains("LambdaBlock at '02LambdaBlock'"), e.getMessage());
-            Block product = new SequentialBlock().add(new ParallelBlock(
-                    l -> new NDList(l.get(0).singletonOrThrow().mul(l.get(1).singletonOrThrow())),
+            Block difference = new SequentialBlock().add(new ParallelBlock(
+                    l -> new NDList(l.get(0).singletonOrThrow().sub(l.get(1).singletonOrThrow())),
                     List.of(conv(4), conv(4)))).add(conv(2));
-            product.initialize(manager, DataType.FLOAT32, in);
-            e = expectThrows(IllegalArgumentException.class, () -> ChannelPruner.builder().build().plan(product, in, 0.5));
+            difference.initialize(manager, DataType.FLOAT32, in);
+            e = expectThrows(IllegalArgumentException.class,
+                    () -> ChannelPruner.builder().build().plan(difference, in, 0.5));
             assertTrue(e.getMessage().contains("ParallelBlock at '01ParallelBlock': its join matches none"),
                     e.getMessage());
         }
