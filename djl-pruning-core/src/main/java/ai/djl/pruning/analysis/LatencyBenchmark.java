@@ -2,6 +2,7 @@ package ai.djl.pruning.analysis;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -9,12 +10,14 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
+import ai.djl.translate.TranslateException;
 import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableList;
 import com.google.common.primitives.Ints;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 
 /**
  * Measures inference latency of a block: eval mode, no gradient, a warm-up, then timed repetitions on a
@@ -83,6 +86,43 @@ public final class LatencyBenchmark {
                 JniUtils.setNumThreads(previousThreads);
             }
         }
+    }
+
+    /**
+     * Times a predictor of any engine (for example an ONNX file in ONNX Runtime) for every batch size,
+     * with the same warm-up, repetitions and statistics as for a block. Inputs are random normal values
+     * created by the predictor's engine; the device and thread options apply to blocks only.
+     *
+     * @param predictor a predictor from images (N, C, H, W) to any output
+     * @param engineManager a manager of the predictor's engine (the model's)
+     * @param sampleShape one input without the batch axis, e.g. (3, 32, 32)
+     * @return one result per batch size
+     * @throws TranslateException if prediction fails
+     */
+    public List<LatencyResult> run(Predictor<NDList, NDList> predictor, NDManager engineManager, Shape sampleShape)
+            throws TranslateException {
+        Random random = new Random(0);
+        List<LatencyResult> results = new ArrayList<>();
+        for (int batch : batchSizes) {
+            Shape shape = new Shape(batch).addAll(sampleShape);
+            float[] values = new float[(int) shape.size()];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (float) random.nextGaussian();
+            }
+            double[] times = new double[repetitions];
+            try (NDManager scope = engineManager.newSubManager()) {
+                NDArray input = scope.create(values, shape);
+                for (int i = 0; i < warmup + repetitions; i++) {
+                    long start = System.nanoTime();
+                    predictor.predict(new NDList(input)).close();
+                    if (i >= warmup) {
+                        times[i - warmup] = (System.nanoTime() - start) / 1e6;
+                    }
+                }
+            }
+            results.add(summarise(batch, -1, times));
+        }
+        return results;
     }
 
     private void pass(Block block, ParameterStore store, NDArray input) {

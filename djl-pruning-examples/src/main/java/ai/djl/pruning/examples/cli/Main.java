@@ -27,6 +27,7 @@ import picocli.CommandLine.Option;
             FineGrainedCommand.class,
             ChannelCommand.class,
             DistillCommand.class,
+            OnnxCommand.class,
             SoakCommand.class,
             CommandLine.HelpCommand.class
         })
