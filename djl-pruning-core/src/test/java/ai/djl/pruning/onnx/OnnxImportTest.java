@@ -11,10 +11,15 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import ai.djl.pruning.analysis.AccuracyEvaluation;
+import ai.djl.pruning.analysis.AccuracyResult;
+import ai.djl.pruning.analysis.LatencyBenchmark;
+import ai.djl.pruning.analysis.LatencyResult;
 import ai.djl.pruning.io.CheckpointException;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.training.ParameterStore;
+import ai.djl.training.dataset.ArrayDataset;
 import ai.djl.translate.NoopTranslator;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -22,6 +27,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.List;
 import org.testng.annotations.DataProvider;
 import org.testng.annotations.Test;
 
@@ -99,6 +105,36 @@ public class OnnxImportTest {
             float[] djl = forward(imported.block(), manager, x, in);
             assertClose(djl, floats(ref, "output"), 1e-4f, name + " vs PyTorch");
             assertClose(djl, onnxRuntime(resource(name + ".onnx"), x, in), 1e-4f, name + " vs ONNX Runtime");
+        }
+    }
+
+    @Test
+    public void accuracyAndLatencyOfAnOnnxRuntimePredictor() throws Exception {
+        JsonObject ref = reference("resnet20");
+        Shape in = shape(ref, "input_shape");
+        float[] logits = floats(ref, "output");
+        float[] labels = new float[(int) in.get(0)];
+        for (int i = 0; i < labels.length; i++) { // label 0 for the first image, its argmax for the second
+            int best = 0;
+            for (int c = 1; c < 10; c++) {
+                best = logits[i * 10 + c] > logits[i * 10 + best] ? c : best;
+            }
+            labels[i] = i == 0 ? (best == 0 ? 1 : 0) : best;
+        }
+        Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class)
+                .optModelPath(resource("resnet20.onnx")).optEngine("OnnxRuntime").optTranslator(new NoopTranslator())
+                .build();
+        try (NDManager manager = NDManager.newBaseManager();
+                ZooModel<NDList, NDList> model = criteria.loadModel();
+                Predictor<NDList, NDList> predictor = model.newPredictor()) {
+            ArrayDataset data = new ArrayDataset.Builder().setData(manager.create(floats(ref, "input"), in))
+                    .optLabels(manager.create(labels)).setSampling(1, false).build();
+            AccuracyResult ort = AccuracyEvaluation.evaluate(predictor, model.getNDManager(), data);
+            assertEquals(ort, new AccuracyResult(1, 2));
+            List<LatencyResult> latency = LatencyBenchmark.builder().optWarmup(1).optRepetitions(3).optBatchSizes(1, 2)
+                    .build().run(predictor, model.getNDManager(), new Shape(3, 32, 32));
+            assertEquals(latency.size(), 2);
+            assertTrue(latency.get(1).medianMs() > 0);
         }
     }
 
