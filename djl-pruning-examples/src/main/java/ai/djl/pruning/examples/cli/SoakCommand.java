@@ -51,11 +51,12 @@ final class SoakCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "10000", description = "Training steps (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--steps-per-epoch", defaultValue = "500",
+    @Option(names = "--steps-per-epoch", defaultValue = "1000",
             description = "Training steps per epoch: the first N × batch training images (default: ${DEFAULT-VALUE}).")
     int stepsPerEpoch;
 
-    @Option(names = "--batch-size", defaultValue = "32", description = "Training batch size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", defaultValue = "8",
+            description = "Training batch size; small, since the number of steps is the point (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
     @Option(names = "--eval-batches", defaultValue = "1000",
