@@ -13,7 +13,8 @@ import ai.djl.ndarray.types.Shape;
  * @param macs dense multiply-accumulates under the profile's convention
  * @param effectiveMacs MACs scaled by the density of the weight ({@code macs · nnz(W) / |W|})
  * @param memoryAccesses element reads and writes
- * @param known false if the profiler could not cost this block (it is then counted as zero)
+ * @param known false if the profiler could not cost this block: its MACs, effective MACs and memory
+ *     accesses are then unknown, held as 0 here and printed as {@code unknown}
  */
 public record LayerProfile(
         String path,

@@ -8,6 +8,7 @@ import ai.djl.nn.LambdaBlock;
 import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.SymbolBlock;
 import ai.djl.nn.convolutional.Convolution;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
@@ -24,6 +25,7 @@ import com.google.common.collect.ImmutableList;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
+import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,7 +57,9 @@ import java.util.Locale;
  * BatchNorm}, {@link SequentialBlock}; the project's {@code nn} blocks; and any block implementing
  * {@link CostDescribed}. Any other block (a {@link LambdaBlock}, a {@link ParallelBlock}'s join, a
  * custom container) is listed with {@code known = false} and counted as zero: check {@link
- * #unknownLayers()} before trusting totals.
+ * #unknownLayers()} (or {@link #macsKnown()}) before trusting totals. A {@link SymbolBlock} (a
+ * TorchScript module loaded by {@code TorchScriptModels}, an ONNX graph) is one opaque row: its
+ * parameters are counted, its MACs and memory accesses are unknown and the table says so.
  *
  * <pre>{@code
  * ModelProfile p = ModelProfile.of(net, new Shape(1, 3, 32, 32), MacConvention.CONV_LINEAR);
@@ -64,7 +68,8 @@ import java.util.Locale;
  */
 public final class ModelProfile {
 
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
+    // serializeNulls: an unknown block's MACs are written as null, not left out.
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeNulls().create();
 
     private final Shape inputShape;
     private final MacConvention convention;
@@ -107,7 +112,7 @@ public final class ModelProfile {
         return layers;
     }
 
-    /** @return blocks the profiler could not cost (counted as zero) */
+    /** @return blocks the profiler could not cost (counted as zero in the totals) */
     public List<LayerProfile> unknownLayers() {
         return layers.stream().filter(l -> !l.known()).collect(ImmutableList.toImmutableList());
     }
@@ -122,7 +127,17 @@ public final class ModelProfile {
         return layers.stream().mapToLong(LayerProfile::nonzeroParams).sum();
     }
 
-    /** @return total dense MACs */
+    /**
+     * Tells whether every block's MACs are known. When false, {@link #macs()}, {@link #effectiveMacs()}
+     * and {@link #memoryAccesses()} count the {@link #unknownLayers()} as zero: they are lower bounds.
+     *
+     * @return true if no block is of unknown cost
+     */
+    public boolean macsKnown() {
+        return unknownLayers().isEmpty();
+    }
+
+    /** @return total dense MACs (a lower bound unless {@link #macsKnown()}) */
     public long macs() {
         return layers.stream().mapToLong(LayerProfile::macs).sum();
     }
@@ -175,20 +190,23 @@ public final class ModelProfile {
         sb.append(String.format(Locale.ROOT, format, "layer", "type", "output", "params", "nonzero", "sparsity",
                 "MACs", "effective MACs", "memory acc."));
         for (LayerProfile l : layers) {
+            // An opaque block's cost is printed as unknown, not as a 0 that reads like a measurement.
             sb.append(String.format(Locale.ROOT, format, l.path(), l.known() ? l.type() : l.type() + " (UNKNOWN)",
                     l.outputShape(), n(l.params()), n(l.nonzeroParams()),
-                    String.format(Locale.ROOT, "%.1f%%", 100 * l.sparsity()), n(l.macs()), n(l.effectiveMacs()),
-                    n(l.memoryAccesses())));
+                    String.format(Locale.ROOT, "%.1f%%", 100 * l.sparsity()), cost(l.macs(), l.known()),
+                    cost(l.effectiveMacs(), l.known()), cost(l.memoryAccesses(), l.known())));
         }
+        String bound = macsKnown() ? "" : ">= ";
         sb.append(String.format(Locale.ROOT, format, "TOTAL", convention.name().toLowerCase(Locale.ROOT),
                 inputShape + "→", n(params()), n(nonzeroParams()),
-                String.format(Locale.ROOT, "%.1f%%", 100 * sparsity()), n(macs()), n(effectiveMacs()),
-                n(memoryAccesses())));
+                String.format(Locale.ROOT, "%.1f%%", 100 * sparsity()), bound + n(macs()),
+                bound + n(effectiveMacs()), bound + n(memoryAccesses())));
         sb.append(String.format(Locale.ROOT, "size: %s bytes dense (fp32), %s bytes counting nonzeros%n",
                 n(sizeBytes(32)), n(nonzeroSizeBytes(32))));
-        if (!unknownLayers().isEmpty()) {
+        if (!macsKnown()) {
             sb.append("WARNING: ").append(unknownLayers().size())
-                    .append(" block(s) of unknown cost counted as zero\n");
+                    .append(" block(s) of unknown cost: their MACs and memory accesses are unknown; the totals"
+                            + " count them as zero (lower bounds)\n");
         }
         return sb.toString();
     }
@@ -201,6 +219,11 @@ public final class ModelProfile {
         JsonArray rows = new JsonArray();
         for (LayerProfile l : layers) {
             JsonObject r = GSON.toJsonTree(l).getAsJsonObject();
+            if (!l.known()) {
+                r.add("macs", JsonNull.INSTANCE);
+                r.add("effectiveMacs", JsonNull.INSTANCE);
+                r.add("memoryAccesses", JsonNull.INSTANCE);
+            }
             r.addProperty("outputShape", l.outputShape().toString());
             r.addProperty("sparsity", l.sparsity());
             rows.add(r);
@@ -215,6 +238,7 @@ public final class ModelProfile {
         totals.addProperty("sizeBytesFp32", sizeBytes(32));
         totals.addProperty("nonzeroSizeBytesFp32", nonzeroSizeBytes(32));
         totals.addProperty("unknownLayers", unknownLayers().size());
+        totals.addProperty("macsKnown", macsKnown());
         o.add("totals", totals);
         return GSON.toJson(o);
     }
@@ -227,6 +251,10 @@ public final class ModelProfile {
 
     private static String n(long v) {
         return String.format(Locale.ROOT, "%,d", v);
+    }
+
+    private static String cost(long v, boolean known) {
+        return known ? n(v) : "unknown";
     }
 
     /** Walks a block tree, propagating shapes and adding a row per costed block. */
@@ -243,6 +271,14 @@ public final class ModelProfile {
                 Shape[] out = block.getOutputShapes(in);
                 LayerCost cost = custom.describeCost(in, out, convention);
                 add(block, path, block.getClass().getSimpleName(), out, cost.macs(), cost.memoryAccesses(), true);
+                return out;
+            }
+            if (block instanceof SymbolBlock) {
+                // A traced or scripted graph: its layers are not DJL blocks, so nothing can be costed. Its
+                // listed parameters are the graph's parameters (buffers such as BatchNorm running
+                // statistics are not listed), counted whether or not they are frozen.
+                Shape[] out = block.getOutputShapes(in);
+                add(block, path, block.getClass().getSimpleName(), out, 0, 0, false, true);
                 return out;
             }
             if (block instanceof ResidualBlock residual) {
@@ -305,10 +341,15 @@ public final class ModelProfile {
         }
 
         private void add(Block block, String path, String type, Shape[] out, long macs, long memory, boolean known) {
+            add(block, path, type, out, macs, memory, known, false);
+        }
+
+        private void add(Block block, String path, String type, Shape[] out, long macs, long memory, boolean known,
+                boolean countFrozen) {
             long params = 0;
             long nonzero = 0;
             for (Pair<String, Parameter> p : block.getDirectParameters()) {
-                if (p.getValue().requiresGradient()) {
+                if (countFrozen || p.getValue().requiresGradient()) {
                     NDArray a = p.getValue().getArray();
                     params += a.size();
                     nonzero += nonzero(a);

@@ -148,6 +148,10 @@ public class ModelProfileTest {
             assertEquals(p.unknownLayers().get(0).path(), "02act");
             assertTrue(p.toTable().contains("(UNKNOWN)"));
             assertTrue(p.toTable().contains("WARNING: 1 block(s) of unknown cost"));
+            // Its MACs print as unknown, not as a 0 that reads like a measurement; totals are lower bounds.
+            assertTrue(p.toTable().lines().anyMatch(l -> l.startsWith("02act") && l.contains("unknown")), p.toTable());
+            assertTrue(p.toTable().lines().anyMatch(l -> l.startsWith("TOTAL") && l.contains(">= ")), p.toTable());
+            assertFalse(p.macsKnown());
             assertEquals(p.layers().get(0).path(), "01conv");
         }
     }
