@@ -1,27 +1,18 @@
 package ai.djl.pruning.io;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
+import ai.djl.pruning.TestResources;
 import ai.djl.pruning.nn.GlobalAvgPool2d;
 import ai.djl.pruning.nn.NamedSequentialBlock;
 import ai.djl.pruning.nn.Relu;
-import ai.djl.util.Pair;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import java.io.IOException;
-import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /** Test fixtures from src-test-resources (written by generate_fixtures.py). */
 final class Fixtures {
@@ -29,24 +20,15 @@ final class Fixtures {
     private Fixtures() {}
 
     static Path resource(String name) {
-        try {
-            return Paths.get(Fixtures.class.getResource("/" + name).toURI());
-        } catch (URISyntaxException | NullPointerException e) {
-            throw new IllegalStateException("missing test resource " + name, e);
-        }
+        return TestResources.path(name);
     }
 
-    static JsonObject reference() throws IOException {
-        return JsonParser.parseString(Files.readString(resource("checkpoints/tiny_reference.json"))).getAsJsonObject();
+    static JsonObject reference() {
+        return TestResources.json("checkpoints/tiny_reference.json");
     }
 
     static float[] floats(JsonObject o, String key) {
-        var a = o.getAsJsonArray(key);
-        float[] out = new float[a.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = a.get(i).getAsFloat();
-        }
-        return out;
+        return TestResources.floats(o, key);
     }
 
     /** The generator's TinyNet: conv(3→4, 3×3, pad 1, no bias), BN, ReLU, global mean, Linear 4→2. */

@@ -1,17 +1,16 @@
 package ai.djl.pruning.onnx;
 
 import static ai.djl.pruning.onnx.OnnxImportTest.assertClose;
-import static ai.djl.pruning.onnx.OnnxImportTest.floats;
 import static ai.djl.pruning.onnx.OnnxImportTest.forward;
 import static ai.djl.pruning.onnx.OnnxImportTest.onnxRuntime;
 import static ai.djl.pruning.onnx.OnnxImportTest.reference;
 import static ai.djl.pruning.onnx.OnnxImportTest.resource;
-import static ai.djl.pruning.onnx.OnnxImportTest.shape;
 import static org.testng.Assert.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import ai.djl.pruning.TestResources;
 import ai.djl.pruning.analysis.MacConvention;
 import ai.djl.pruning.analysis.ModelProfile;
 import ai.djl.pruning.structured.ChannelPruner;
@@ -27,8 +26,8 @@ public class OnnxExportTest {
     @Test(dataProvider = "models", dataProviderClass = OnnxImportTest.class)
     public void prunedImportExportsToAModelOnnxRuntimeAgreesWith(String name) throws Exception {
         JsonObject ref = reference(name);
-        Shape in = shape(ref, "input_shape");
-        float[] x = floats(ref, "input");
+        Shape in = TestResources.shape(ref, "input_shape");
+        float[] x = TestResources.floats(ref, "input");
         Path dir = Files.createTempDirectory("onnx-export");
         try (NDManager manager = NDManager.newBaseManager()) {
             OnnxImporter.OnnxImport imported = OnnxImporter.load(resource(name + ".onnx"), manager);

@@ -4,13 +4,12 @@ import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
-import ai.djl.Model;
 import ai.djl.inference.Predictor;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import ai.djl.pruning.TestResources;
 import ai.djl.pruning.analysis.AccuracyEvaluation;
 import ai.djl.pruning.analysis.AccuracyResult;
 import ai.djl.pruning.analysis.LatencyBenchmark;
@@ -22,11 +21,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.dataset.ArrayDataset;
 import ai.djl.translate.NoopTranslator;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.List;
 import org.testng.annotations.DataProvider;
 import org.testng.annotations.Test;
@@ -34,34 +29,11 @@ import org.testng.annotations.Test;
 public class OnnxImportTest {
 
     static Path resource(String name) {
-        try {
-            return Paths.get(OnnxImportTest.class.getResource("/onnx/" + name).toURI());
-        } catch (URISyntaxException | NullPointerException e) {
-            throw new IllegalStateException("missing test resource onnx/" + name, e);
-        }
+        return TestResources.path("onnx/" + name);
     }
 
-    static JsonObject reference(String model) throws Exception {
-        return JsonParser.parseString(Files.readString(resource("reference.json"))).getAsJsonObject()
-                .getAsJsonObject(model);
-    }
-
-    static float[] floats(JsonObject o, String key) {
-        var a = o.getAsJsonArray(key);
-        float[] out = new float[a.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = a.get(i).getAsFloat();
-        }
-        return out;
-    }
-
-    static Shape shape(JsonObject o, String key) {
-        var a = o.getAsJsonArray(key);
-        long[] s = new long[a.size()];
-        for (int i = 0; i < s.length; i++) {
-            s[i] = a.get(i).getAsLong();
-        }
-        return new Shape(s);
+    static JsonObject reference(String model) {
+        return TestResources.json("onnx/reference.json").getAsJsonObject(model);
     }
 
     static float[] forward(Block block, NDManager manager, float[] input, Shape shape) {
@@ -97,13 +69,13 @@ public class OnnxImportTest {
     @Test(dataProvider = "models")
     public void importedModelEqualsPyTorchAndOnnxRuntime(String name) throws Exception {
         JsonObject ref = reference(name);
-        Shape in = shape(ref, "input_shape");
-        float[] x = floats(ref, "input");
+        Shape in = TestResources.shape(ref, "input_shape");
+        float[] x = TestResources.floats(ref, "input");
         try (NDManager manager = NDManager.newBaseManager()) {
             OnnxImporter.OnnxImport imported = OnnxImporter.load(resource(name + ".onnx"), manager);
             assertEquals(imported.inputShape(), new Shape(1, in.get(1), in.get(2), in.get(3)));
             float[] djl = forward(imported.block(), manager, x, in);
-            assertClose(djl, floats(ref, "output"), 1e-4f, name + " vs PyTorch");
+            assertClose(djl, TestResources.floats(ref, "output"), 1e-4f, name + " vs PyTorch");
             assertClose(djl, onnxRuntime(resource(name + ".onnx"), x, in), 1e-4f, name + " vs ONNX Runtime");
         }
     }
@@ -111,8 +83,8 @@ public class OnnxImportTest {
     @Test
     public void accuracyAndLatencyOfAnOnnxRuntimePredictor() throws Exception {
         JsonObject ref = reference("resnet20");
-        Shape in = shape(ref, "input_shape");
-        float[] logits = floats(ref, "output");
+        Shape in = TestResources.shape(ref, "input_shape");
+        float[] logits = TestResources.floats(ref, "output");
         float[] labels = new float[(int) in.get(0)];
         for (int i = 0; i < labels.length; i++) { // label 0 for the first image, its argmax for the second
             int best = 0;
@@ -127,7 +99,7 @@ public class OnnxImportTest {
         try (NDManager manager = NDManager.newBaseManager();
                 ZooModel<NDList, NDList> model = criteria.loadModel();
                 Predictor<NDList, NDList> predictor = model.newPredictor()) {
-            ArrayDataset data = new ArrayDataset.Builder().setData(manager.create(floats(ref, "input"), in))
+            ArrayDataset data = new ArrayDataset.Builder().setData(manager.create(TestResources.floats(ref, "input"), in))
                     .optLabels(manager.create(labels)).setSampling(1, false).build();
             AccuracyResult ort = AccuracyEvaluation.evaluate(predictor, model.getNDManager(), data);
             assertEquals(ort, new AccuracyResult(1, 2));

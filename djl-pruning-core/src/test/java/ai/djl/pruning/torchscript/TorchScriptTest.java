@@ -14,6 +14,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
+import ai.djl.pruning.TestResources;
 import ai.djl.pruning.analysis.LayerProfile;
 import ai.djl.pruning.analysis.MacConvention;
 import ai.djl.pruning.analysis.ModelProfile;
@@ -38,11 +39,9 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Collections;
@@ -86,11 +85,11 @@ public class TorchScriptTest {
     @Test
     public void loadedModuleReproducesPyTorchsOutput() throws Exception {
         JsonObject ref = reference();
-        try (Model model = TorchScriptModels.load(resource("torchscript/tiny_cnn.pt"), IN);
+        try (Model model = TorchScriptModels.load(TestResources.path("torchscript/tiny_cnn.pt"), IN);
                 NDManager manager = NDManager.newBaseManager()) {
             assertTrue(model.getBlock() instanceof PtSymbolBlock);
-            float[] out = forward(model.getBlock(), manager, floats(ref, "input"));
-            assertClose(out, floats(ref, "output"), 1e-5, "output of tiny_cnn.pt");
+            float[] out = forward(model.getBlock(), manager, TestResources.floats(ref, "input"));
+            assertClose(out, TestResources.floats(ref, "output"), 1e-5, "output of tiny_cnn.pt");
         }
     }
 
@@ -103,7 +102,7 @@ public class TorchScriptTest {
         stateDict.keySet().removeIf(k -> k.endsWith("running_mean") || k.endsWith("running_var")
                 || k.endsWith("num_batches_tracked"));
         assertEquals(new ArrayList<>(stateDict.keySet()), new ArrayList<>(expected.keySet()));
-        try (Model model = TorchScriptModels.load(resource("torchscript/tiny_cnn.pt"), IN)) {
+        try (Model model = TorchScriptModels.load(TestResources.path("torchscript/tiny_cnn.pt"), IN)) {
             Map<String, Shape> actual = new LinkedHashMap<>();
             for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
                 actual.put(p.getKey(), p.getValue().getArray().getShape());
@@ -117,7 +116,7 @@ public class TorchScriptTest {
 
     @Test
     public void profileCountsParametersAndSaysMacsAreUnknown() throws Exception {
-        try (Model model = TorchScriptModels.load(resource("torchscript/tiny_cnn.pt"), IN)) {
+        try (Model model = TorchScriptModels.load(TestResources.path("torchscript/tiny_cnn.pt"), IN)) {
             ModelProfile p = ModelProfile.of(model.getBlock(), IN, MacConvention.CONV_LINEAR);
             long expected = 8 * 3 * 9 + 2 * 8 + 8 * 8 * 9 + 2 * 8 + 4 * 8 + 4;
             assertEquals(expected, 860L);
@@ -145,13 +144,13 @@ public class TorchScriptTest {
 
     @Test
     public void maskWritesReachTheModulesTensors() throws Exception {
-        try (Model model = TorchScriptModels.load(resource("torchscript/tiny_cnn.pt"), IN);
+        try (Model model = TorchScriptModels.load(TestResources.path("torchscript/tiny_cnn.pt"), IN);
                 NDManager manager = NDManager.newBaseManager()) {
             Block net = model.getBlock();
             // Prune the whole classifier weight: the traced graph must then output its bias for any input.
             PruningMasks.of(Map.of("8.weight", new PruningMasks.Mask(new Shape(4, 8), new BitSet()))).apply(net);
             float[] bias = PrunableParameters.require(net, "8.bias").getArray().toFloatArray();
-            float[] out = forward(net, manager, floats(reference(), "input"));
+            float[] out = forward(net, manager, TestResources.floats(reference(), "input"));
             for (int i = 0; i < 2; i++) {
                 for (int c = 0; c < 4; c++) {
                     assertEquals(out[i * 4 + c], bias[c], 0f, "output [" + i + ", " + c + "]");
@@ -162,12 +161,12 @@ public class TorchScriptTest {
 
     @Test
     public void maskedFineTuningSavesAndReloadsAsTorchScript() throws Exception {
-        float[] input = floats(reference(), "input");
+        float[] input = TestResources.floats(reference(), "input");
         Path saved = tmp.resolve("tiny_cnn_pruned.pt");
         float[] fineTunedOutput;
         Map<String, float[]> fineTuned = new LinkedHashMap<>();
         PruningMasks masks;
-        try (Model model = TorchScriptModels.load(resource("torchscript/tiny_cnn.pt"), IN);
+        try (Model model = TorchScriptModels.load(TestResources.path("torchscript/tiny_cnn.pt"), IN);
                 NDManager manager = NDManager.newBaseManager()) {
             Block net = model.getBlock();
             masks = MagnitudePruner.builder().build()
@@ -209,7 +208,7 @@ public class TorchScriptTest {
 
     @Test
     public void badFilesAndAWrongInputShapeAreRefusedNamingTheFile() throws Exception {
-        byte[] bytes = Files.readAllBytes(resource("torchscript/tiny_cnn.pt"));
+        byte[] bytes = Files.readAllBytes(TestResources.path("torchscript/tiny_cnn.pt"));
         Path truncated = tmp.resolve("truncated.pt");
         Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length / 2));
         CheckpointException e = expectThrows(CheckpointException.class, () -> TorchScriptModels.load(truncated, IN));
@@ -226,13 +225,13 @@ public class TorchScriptTest {
         e = expectThrows(CheckpointException.class, () -> TorchScriptModels.load(missing, IN));
         assertEquals(e.getMessage(), missing + " does not exist");
 
-        Path stateDict = resource("checkpoints/tiny_zip.pt");
+        Path stateDict = TestResources.path("checkpoints/tiny_zip.pt");
         e = expectThrows(CheckpointException.class, () -> TorchScriptModels.load(stateDict, IN));
         assertTrue(e.getMessage().contains(stateDict.toString()) && e.getMessage().contains("torch.save checkpoint"),
                 e.getMessage());
 
         // The module is checked against the input shape: 5 channels do not fit the first conv's 3.
-        Path tiny = resource("torchscript/tiny_cnn.pt");
+        Path tiny = TestResources.path("torchscript/tiny_cnn.pt");
         IllegalArgumentException shape = expectThrows(IllegalArgumentException.class,
                 () -> TorchScriptModels.load(tiny, new Shape(2, 5, 8, 8)));
         assertTrue(shape.getMessage().startsWith("the module of " + tiny + " refuses an input of shape (2, 5, 8, 8): "
@@ -366,24 +365,7 @@ public class TorchScriptTest {
         return out;
     }
 
-    private static JsonObject reference() throws IOException {
-        return JsonParser.parseString(Files.readString(resource("torchscript/tiny_reference.json"))).getAsJsonObject();
-    }
-
-    private static float[] floats(JsonObject o, String key) {
-        JsonArray a = o.getAsJsonArray(key);
-        float[] out = new float[a.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = a.get(i).getAsFloat();
-        }
-        return out;
-    }
-
-    private static Path resource(String name) {
-        try {
-            return Paths.get(TorchScriptTest.class.getResource("/" + name).toURI());
-        } catch (URISyntaxException | NullPointerException e) {
-            throw new IllegalStateException("missing test resource " + name, e);
-        }
+    private static JsonObject reference() {
+        return TestResources.json("torchscript/tiny_reference.json");
     }
 }
