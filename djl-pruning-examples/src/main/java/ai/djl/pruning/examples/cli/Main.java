@@ -28,6 +28,7 @@ import picocli.CommandLine.Option;
             ChannelCommand.class,
             DistillCommand.class,
             OnnxCommand.class,
+            TorchScriptCommand.class,
             SoakCommand.class,
             CommandLine.HelpCommand.class
         })
