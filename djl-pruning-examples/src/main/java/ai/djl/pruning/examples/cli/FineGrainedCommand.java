@@ -92,6 +92,10 @@ final class FineGrainedCommand implements Callable<Integer> {
     @Option(names = "--train-limit", description = "Fine-tune on the first N training images only.")
     Long trainLimit;
 
+    @Option(names = "--batch-size", defaultValue = "128",
+            description = "Fine-tuning batch size, at most the training images (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
     @Option(names = "--data", description = "Folder with the CIFAR-10 binary files; default: searched.")
     Path data;
 
@@ -135,7 +139,7 @@ final class FineGrainedCommand implements Callable<Integer> {
                     oneShot.sparsity());
             ParameterFiles.load(denseFile, block);
 
-            Cifar10.Builder trainBuilder = Cifar10.builder().optDirectory(data).setShuffledSampling(128, 42);
+            Cifar10.Builder trainBuilder = Cifar10.builder().optDirectory(data).setShuffledSampling(batchSize, 42);
             if (trainLimit != null) {
                 trainBuilder.optLimit(trainLimit);
             }

@@ -19,7 +19,7 @@ public class FineGrainedCommandTest {
         Path data = TestData.randomCifar(8, 11);
         Path out = Files.createTempDirectory("finegrained");
         int code = Main.run("finegrained", "--model", "resnet20", "--data", data.toString(), "--grid", "0.5,0.9",
-                "--scan-images", "8", "--budget", "0.3", "--epochs", "1", "--output", out.toString());
+                "--scan-images", "8", "--budget", "0.3", "--epochs", "1", "--batch-size", "8", "--output", out.toString());
         assertEquals(code, 0);
         for (String f : new String[] {"scan.json", "scan.csv", "sensitivity.png", "plan.json", "pruned.sparse",
                 "report.md", "finetune/epoch-001.params"}) {
@@ -31,7 +31,8 @@ public class FineGrainedCommandTest {
         assertTrue(report.contains("| Nonzero size (MiB, 32-bit) |"), report);
         // Rerun: the scan is reused and training is complete.
         assertEquals(Main.run("finegrained", "--model", "resnet20", "--data", data.toString(), "--grid", "0.5,0.9",
-                "--scan-images", "8", "--budget", "0.3", "--epochs", "1", "--output", out.toString()), 0);
+                "--scan-images", "8", "--budget", "0.3", "--epochs", "1", "--batch-size", "8", "--output",
+                out.toString()), 0);
     }
 
     @Test
