@@ -53,6 +53,10 @@ final class OnnxCommand implements Callable<Integer> {
     @Option(names = "--criterion", defaultValue = "l1", description = "Channel importance (default: ${DEFAULT-VALUE}).")
     String criterion;
 
+    @Option(names = "--round-to", defaultValue = "1", description = "Keep channel counts at multiples of N (8 suits "
+            + "ONNX Runtime's blocked convolution kernels; default: ${DEFAULT-VALUE}).")
+    int roundTo;
+
     @Option(names = "--epochs", defaultValue = "1", description = "Fine-tuning epochs; 0 for none (default: ${DEFAULT-VALUE}).")
     int epochs;
 
@@ -83,7 +87,11 @@ final class OnnxCommand implements Callable<Integer> {
             Block block = imported.block();
             Shape in = imported.inputShape();
             row(md, "original (imported)", block, in, file, test, bench, sample);
-            ChannelPruner pruner = ChannelPruner.builder().optImportance(Importance.of(criterion, 42)).build();
+            Path reexported = out.resolve(base + "-reexported.onnx"); // the same graph as our exporter writes it
+            OnnxExporter.export(block, in, reexported);
+            row(md, "original, re-exported", block, in, reexported, test, bench, sample);
+            ChannelPruner pruner = ChannelPruner.builder().optImportance(Importance.of(criterion, 42))
+                    .optRoundTo(roundTo).build();
             ChannelPruningPlan plan = pruner.planForMacs(block, in, macs, manager);
             Block pruned = pruner.apply(block, plan, model.getNDManager());
             Path prunedFile = out.resolve(base + "-pruned.onnx");
