@@ -32,6 +32,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from onnx import TensorProto, helper, numpy_helper
 
+import cifar_resnet
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "onnx")
 
@@ -96,72 +98,6 @@ class Branches(nn.Module):
         w = F.relu(r + s)
         return self.fc(self.flatten(self.pool(w)))
 
-
-# CIFAR ResNet of Yerlan Idelbayev (https://github.com/akamaster/pytorch_resnet_cifar10, resnet.py)
-
-class LambdaLayer(nn.Module):
-    def __init__(self, lambd):
-        super().__init__()
-        self.lambd = lambd
-
-    def forward(self, x):
-        return self.lambd(x)
-
-
-class BasicBlock(nn.Module):
-    expansion = 1
-
-    def __init__(self, in_planes, planes, stride=1):
-        super().__init__()
-        self.conv1 = nn.Conv2d(in_planes, planes, kernel_size=3, stride=stride, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = nn.Conv2d(planes, planes, kernel_size=3, stride=1, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(planes)
-        self.shortcut = nn.Sequential()
-        if stride != 1 or in_planes != planes:
-            # option A: identity shortcut with zero padding of the extra channels
-            self.shortcut = LambdaLayer(
-                lambda x: F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, planes // 4, planes // 4), "constant", 0))
-
-    def forward(self, x):
-        out = F.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        out += self.shortcut(x)
-        return F.relu(out)
-
-
-class ResNet(nn.Module):
-    def __init__(self, block, num_blocks, num_classes=10):
-        super().__init__()
-        self.in_planes = 16
-        self.conv1 = nn.Conv2d(3, 16, kernel_size=3, stride=1, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(16)
-        self.layer1 = self._make_layer(block, 16, num_blocks[0], stride=1)
-        self.layer2 = self._make_layer(block, 32, num_blocks[1], stride=2)
-        self.layer3 = self._make_layer(block, 64, num_blocks[2], stride=2)
-        self.linear = nn.Linear(64, num_classes)
-
-    def _make_layer(self, block, planes, num_blocks, stride):
-        strides = [stride] + [1] * (num_blocks - 1)
-        layers = []
-        for s in strides:
-            layers.append(block(self.in_planes, planes, s))
-            self.in_planes = planes * block.expansion
-        return nn.Sequential(*layers)
-
-    def forward(self, x):
-        out = F.relu(self.bn1(self.conv1(x)))
-        out = self.layer1(out)
-        out = self.layer2(out)
-        out = self.layer3(out)
-        # int(): under the ONNX tracer of this torch build out.size()[3] is a Tensor, which avg_pool2d rejects
-        out = F.avg_pool2d(out, int(out.size()[3]))
-        out = out.view(out.size(0), -1)
-        return self.linear(out)
-
-
-def resnet20():
-    return ResNet(BasicBlock, [3, 3, 3])
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -381,12 +317,7 @@ def main():
     reference["branches"] = reference_entry(branches, m, (1, 3, 12, 12))
 
     # 3. resnet20 with the pretrained weights
-    net = resnet20()
-    state = torch.load(CHECKPOINT, map_location="cpu")["state_dict"]
-    state = {(k[len("module."):] if k.startswith("module.") else k): v for k, v in state.items()}
-    result = net.load_state_dict(state, strict=True)
-    assert not result.missing_keys and not result.unexpected_keys, result
-    net.eval()
+    net = cifar_resnet.pretrained(20, CHECKPOINT)
     images, labels = load_cifar_test(64)
     with torch.no_grad():
         logits = net(images)
