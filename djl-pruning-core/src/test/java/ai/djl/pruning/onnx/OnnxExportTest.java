@@ -5,6 +5,7 @@ import static ai.djl.pruning.onnx.OnnxImportTest.forward;
 import static ai.djl.pruning.onnx.OnnxImportTest.onnxRuntime;
 import static ai.djl.pruning.onnx.OnnxImportTest.reference;
 import static ai.djl.pruning.onnx.OnnxImportTest.resource;
+import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 
 import ai.djl.ndarray.NDManager;
@@ -12,12 +13,14 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.pruning.TestResources;
 import ai.djl.pruning.analysis.MacConvention;
+import ai.djl.pruning.nn.BatchNormInsertion;
 import ai.djl.pruning.analysis.ModelProfile;
 import ai.djl.pruning.structured.ChannelPruner;
 import ai.djl.pruning.structured.ChannelPruningPlan;
 import com.google.gson.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.testng.annotations.Test;
 
 /** Imported ONNX models, channel-pruned, exported again: ONNX Runtime runs them and agrees with DJL. */
@@ -51,6 +54,27 @@ public class OnnxExportTest {
             OnnxImporter.OnnxImport again = OnnxImporter.load(smaller, manager);
             assertClose(forward(again.block(), manager, x, in), forward(pruned, manager, x, in), 1e-5f, name
                     + " re-imported");
+        }
+    }
+
+    @Test
+    public void batchNormPutBackAfterEveryFoldedConvKeepsTheFunctionAndExports() throws Exception {
+        JsonObject ref = reference("resnet20");
+        Shape in = TestResources.shape(ref, "input_shape");
+        float[] x = TestResources.floats(ref, "input");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            OnnxImporter.OnnxImport imported = OnnxImporter.load(resource("resnet20.onnx"), manager);
+            Block withBn = BatchNormInsertion.afterConvolutions(imported.block(), imported.inputShape(),
+                    List.of(manager.create(x, in)), manager);
+            long norms = 0;
+            for (var p : withBn.getParameters()) {
+                norms += p.getKey().endsWith("_inserted_bn_gamma") ? 1 : 0;
+            }
+            assertEquals(norms, 19); // every conv of ResNet-20, none had BatchNorm left
+            assertClose(forward(withBn, manager, x, in), forward(imported.block(), manager, x, in), 1e-4f, "with BN");
+            Path file = Files.createTempDirectory("onnx-bn").resolve("with-bn.onnx");
+            OnnxExporter.export(withBn, imported.inputShape(), file);
+            assertClose(onnxRuntime(file, x, in), forward(withBn, manager, x, in), 1e-4f, "with BN in ONNX Runtime");
         }
     }
 }

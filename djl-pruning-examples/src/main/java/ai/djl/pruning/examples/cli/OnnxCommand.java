@@ -2,6 +2,7 @@ package ai.djl.pruning.examples.cli;
 
 import ai.djl.Model;
 import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -16,6 +17,7 @@ import ai.djl.pruning.examples.data.Cifar10;
 import ai.djl.pruning.examples.train.EpochRecord;
 import ai.djl.pruning.examples.train.TrainingRun;
 import ai.djl.pruning.io.ModelFiles;
+import ai.djl.pruning.nn.BatchNormInsertion;
 import ai.djl.pruning.onnx.OnnxExporter;
 import ai.djl.pruning.onnx.OnnxImporter;
 import ai.djl.pruning.structured.ChannelPruner;
@@ -23,10 +25,12 @@ import ai.djl.pruning.structured.ChannelPruningPlan;
 import ai.djl.pruning.structured.Importance;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
+import ai.djl.training.dataset.Batch;
 import ai.djl.translate.NoopTranslator;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -59,6 +63,12 @@ final class OnnxCommand implements Callable<Integer> {
 
     @Option(names = "--epochs", defaultValue = "1", description = "Fine-tuning epochs; 0 for none (default: ${DEFAULT-VALUE}).")
     int epochs;
+
+    @Option(names = "--insert-batchnorm", defaultValue = "true", negatable = true, fallbackValue = "true",
+            description = "Before fine-tuning, put BatchNorm back after every conv the exporter folded it into "
+                    + "(identity on 8 calibration batches); --no-insert-batchnorm fine-tunes the folded graph "
+                    + "(default: ${DEFAULT-VALUE}).")
+    boolean insertBatchNorm;
 
     @Option(names = "--lr", defaultValue = "0.01", description = "Fine-tuning learning rate (default: ${DEFAULT-VALUE}).")
     float lr;
@@ -99,6 +109,16 @@ final class OnnxCommand implements Callable<Integer> {
             ModelFiles.save(pruned, in, out.resolve("pruned-model"));
             row(md, "pruned, no fine-tuning", pruned, in, prunedFile, test, bench, sample);
             if (epochs > 0) {
+                if (insertBatchNorm) {
+                    List<NDArray> calibration = new ArrayList<>();
+                    Cifar10 calib = Cifar10.builder().optDirectory(data).optAugment(false).optLimit(1024)
+                            .setSampling(128, false).build();
+                    for (Batch b : calib.getData(manager)) {
+                        calibration.add(b.getData().singletonOrThrow());
+                    }
+                    pruned = BatchNormInsertion.afterConvolutions(pruned, in, calibration, model.getNDManager());
+                    System.out.println("BatchNorm put back after every folded conv (identity on 1,024 training images)");
+                }
                 model.setBlock(pruned);
                 Cifar10 train = Cifar10.builder().optDirectory(data).setShuffledSampling(128, 42).build();
                 List<EpochRecord> history = TrainingRun.builder().setEpochs(epochs).optLearningRate(lr)
