@@ -69,14 +69,7 @@ public final class LatencyBenchmark {
             ParameterStore store = new ParameterStore(manager, false);
             for (int batch : batchSizes) {
                 NDArray input = manager.randomNormal(new Shape(batch).addAll(sampleShape));
-                double[] times = new double[repetitions];
-                for (int i = 0; i < warmup + repetitions; i++) {
-                    long start = System.nanoTime();
-                    pass(block, store, input);
-                    if (i >= warmup) {
-                        times[i - warmup] = (System.nanoTime() - start) / 1e6;
-                    }
-                }
+                double[] times = time(() -> pass(block, store, input));
                 input.close();
                 results.add(summarise(batch, pytorch ? JniUtils.getNumThreads() : -1, times));
             }
@@ -109,20 +102,30 @@ public final class LatencyBenchmark {
             for (int i = 0; i < values.length; i++) {
                 values[i] = (float) random.nextGaussian();
             }
-            double[] times = new double[repetitions];
             try (NDManager scope = engineManager.newSubManager()) {
                 NDArray input = scope.create(values, shape);
-                for (int i = 0; i < warmup + repetitions; i++) {
-                    long start = System.nanoTime();
-                    predictor.predict(new NDList(input)).close();
-                    if (i >= warmup) {
-                        times[i - warmup] = (System.nanoTime() - start) / 1e6;
-                    }
-                }
+                results.add(summarise(batch, -1, time(() -> predictor.predict(new NDList(input)).close())));
             }
-            results.add(summarise(batch, -1, times));
         }
         return results;
+    }
+
+    /** One timed pass (a predictor's may throw). */
+    private interface Pass<E extends Exception> {
+        void run() throws E;
+    }
+
+    /** Runs a pass {@code warmup} times untimed, then {@code repetitions} times timed; milliseconds. */
+    private <E extends Exception> double[] time(Pass<E> pass) throws E {
+        double[] times = new double[repetitions];
+        for (int i = 0; i < warmup + repetitions; i++) {
+            long start = System.nanoTime();
+            pass.run();
+            if (i >= warmup) {
+                times[i - warmup] = (System.nanoTime() - start) / 1e6;
+            }
+        }
+        return times;
     }
 
     private void pass(Block block, ParameterStore store, NDArray input) {

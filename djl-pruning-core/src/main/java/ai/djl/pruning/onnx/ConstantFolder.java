@@ -197,8 +197,18 @@ final class ConstantFolder {
     }
 
     private static OnnxTensor transpose(NodeProto n, OnnxTensor x) {
+        return transpose(x, intsAttribute(n, "perm"));
+    }
+
+    /**
+     * Permutes a tensor's axes as ONNX's Transpose does.
+     *
+     * @param x the tensor
+     * @param perm output axis a is input axis perm[a]; null reverses the axes
+     * @return the transposed tensor
+     */
+    static OnnxTensor transpose(OnnxTensor x, long[] perm) {
         long[] dims = x.dims();
-        long[] perm = intsAttribute(n, "perm");
         if (perm == null) {
             perm = new long[dims.length];
             for (int i = 0; i < dims.length; i++) {

@@ -543,15 +543,7 @@ public final class OnnxImporter {
 
         private static OnnxTensor transpose(OnnxTensor t) {
             Preconditions.checkArgument(t.dims().length == 2, "expected a matrix, got %s", Arrays.toString(t.dims()));
-            int rows = (int) t.dims()[0];
-            int cols = (int) t.dims()[1];
-            double[] v = new double[t.values().length];
-            for (int r = 0; r < rows; r++) {
-                for (int c = 0; c < cols; c++) {
-                    v[c * rows + r] = t.values()[r * cols + c];
-                }
-            }
-            return new OnnxTensor(new long[] {cols, rows}, v, t.isFloat());
+            return ConstantFolder.transpose(t, null);
         }
 
         /** Reads a Pad node's per-axis (before, after) amounts after checking it pads with zeros. */

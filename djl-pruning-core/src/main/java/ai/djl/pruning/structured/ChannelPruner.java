@@ -12,6 +12,7 @@ import ai.djl.pruning.analysis.MacConvention;
 import ai.djl.pruning.analysis.ModelProfile;
 import ai.djl.pruning.nn.BlockPaths;
 import ai.djl.pruning.nn.BlockSpec;
+import ai.djl.pruning.nn.OutputCheck;
 import ai.djl.pruning.nn.ParameterWrites;
 import ai.djl.pruning.nn.ZeroPadShortcut;
 import ai.djl.training.ParameterStore;
@@ -501,25 +502,9 @@ public final class ChannelPruner {
                     }
                 }
             }
-            checkSameOutputs(masked, pruned, in, tolerance, scope, "pruned block differs from the masked original");
+            OutputCheck.requireSameOutputs(masked, pruned, in, tolerance, scope,
+                    "pruned block differs from the masked original");
         }
-    }
-
-    /**
-     * Runs both blocks on one seeded random probe in inference mode and refuses the result if their
-     * outputs differ by more than {@code tolerance} relative to the largest output magnitude (at least 1).
-     */
-    static void checkSameOutputs(Block reference, Block candidate, Shape inputShape, float tolerance,
-            NDManager scope, String what) {
-        scope.getEngine().setRandomSeed(1234);
-        NDArray x = scope.randomNormal(inputShape);
-        ParameterStore store = new ParameterStore(scope, false);
-        NDArray expected = reference.forward(store, new NDList(x), false).singletonOrThrow();
-        NDArray actual = candidate.forward(store, new NDList(x), false).singletonOrThrow();
-        float diff = expected.sub(actual).abs().max().getFloat();
-        float scale = Math.max(1f, expected.abs().max().getFloat());
-        Preconditions.checkState(diff <= tolerance * scale, "%s by %s (tolerance %s × %s): refusing the result",
-                what, diff, tolerance, scale);
     }
 
     /** Options of a {@link ChannelPruner}. */

@@ -1,5 +1,6 @@
 package ai.djl.pruning.structured;
 
+import ai.djl.pruning.nn.OutputCheck;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -82,7 +83,7 @@ public final class ChannelSorter {
         }
         Block sorted = ChannelPruner.rebuildAndCopy(block, inputShape, order, manager);
         try (NDManager scope = manager.newSubManager()) {
-            ChannelPruner.checkSameOutputs(block, sorted, inputShape, 1e-5f, scope,
+            OutputCheck.requireSameOutputs(block, sorted, inputShape, 1e-5f, scope,
                     "sorted block differs from the original");
         }
         return sorted;

@@ -147,8 +147,7 @@ public final class Cifar10 extends RandomAccessDataset {
 
     /** @return the number of batches one pass over the data yields */
     public long batchesPerEpoch() {
-        int batch = sampler.getBatchSize();
-        return (size() + batch - 1) / batch;
+        return (size() + batchSize() - 1) / batchSize();
     }
 
     /**

@@ -49,17 +49,6 @@ public final class CheckpointStore {
     }
 
     /**
-     * Writes the checkpoint of an epoch.
-     *
-     * @param block the trained block
-     * @param history every epoch so far; its last entry is the epoch saved
-     * @throws IOException on write errors
-     */
-    public void save(Block block, List<EpochRecord> history) throws IOException {
-        save(block, history, null);
-    }
-
-    /**
      * Writes the checkpoint of an epoch with the masks held.
      *
      * @param block the trained block
