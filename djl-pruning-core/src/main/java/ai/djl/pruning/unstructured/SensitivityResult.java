@@ -4,9 +4,11 @@ import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
 import com.google.common.primitives.Doubles;
+import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
@@ -106,5 +108,29 @@ public final class SensitivityResult {
         });
         o.add("layers", layers);
         return new GsonBuilder().setPrettyPrinting().create().toJson(o);
+    }
+
+    /**
+     * Reads a result written by {@link #toJson()}.
+     *
+     * @param json the JSON text
+     * @return the result
+     * @throws IllegalArgumentException if a field is missing
+     */
+    public static SensitivityResult fromJson(String json) {
+        JsonObject o = new Gson().fromJson(json, JsonObject.class);
+        for (String field : new String[] {"denseAccuracy", "evaluatedOn", "sparsities", "layers"}) {
+            Preconditions.checkArgument(o != null && o.has(field), "sensitivity scan JSON lacks '%s'", field);
+        }
+        double[] grid = new Gson().fromJson(o.get("sparsities"), double[].class);
+        Map<String, double[]> acc = new LinkedHashMap<>();
+        Map<String, Long> sizes = new LinkedHashMap<>();
+        o.getAsJsonObject("layers").entrySet().forEach(e -> {
+            JsonObject l = e.getValue().getAsJsonObject();
+            acc.put(e.getKey(), new Gson().fromJson(l.get("accuracies"), double[].class));
+            sizes.put(e.getKey(), l.get("elements").getAsLong());
+        });
+        return new SensitivityResult(o.get("denseAccuracy").getAsDouble(), grid, acc, sizes,
+                o.get("evaluatedOn").getAsString());
     }
 }

@@ -25,8 +25,6 @@ import ai.djl.pruning.unstructured.SensitivityScan;
 import ai.djl.pruning.unstructured.SparseParameterFile;
 import ai.djl.pruning.unstructured.SparsityAllocator;
 import ai.djl.pruning.unstructured.SparsityPlan;
-import com.google.gson.Gson;
-import com.google.gson.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -164,7 +162,7 @@ final class FineGrainedCommand implements Callable<Integer> {
         Path scanFile = out.resolve("scan.json");
         SensitivityResult scan;
         if (Files.isRegularFile(scanFile)) {
-            scan = readScan(scanFile);
+            scan = SensitivityResult.fromJson(Files.readString(scanFile));
             System.out.println("sensitivity scan: reusing " + scanFile);
         } else {
             Cifar10 subset = Cifar10.builder().optUsage(Cifar10.Usage.TEST).optDirectory(data).optLimit(scanImages)
@@ -179,7 +177,7 @@ final class FineGrainedCommand implements Callable<Integer> {
             String json = scan.toJson();
             AtomicFiles.write(scanFile, o -> o.write(json.getBytes(StandardCharsets.UTF_8)));
             Files.writeString(out.resolve("scan.csv"), scan.toCsv());
-            plotScan(block, scan, out.resolve("sensitivity.png"));
+            Plots.sensitivityCurves(scan, TorchParameterNames.of(block), out.resolve("sensitivity.png"));
         }
         SparsityAllocator.Allocation a = SparsityAllocator.builder().build()
                 .allocate(scan, denseProfile.params(), budget);
@@ -187,42 +185,6 @@ final class FineGrainedCommand implements Callable<Integer> {
                 + "(scan subset dense %.2f%%)%n", a.nonzeroParams(), denseProfile.params(), a.budget(), 100 * budget,
                 a.predictedAccuracy(), scan.denseAccuracy());
         return a.plan();
-    }
-
-    private static SensitivityResult readScan(Path file) throws Exception {
-        JsonObject o = new Gson().fromJson(Files.readString(file), JsonObject.class);
-        double[] grid = new Gson().fromJson(o.get("sparsities"), double[].class);
-        Map<String, double[]> acc = new LinkedHashMap<>();
-        Map<String, Long> sizes = new LinkedHashMap<>();
-        o.getAsJsonObject("layers").entrySet().forEach(e -> {
-            JsonObject l = e.getValue().getAsJsonObject();
-            acc.put(e.getKey(), new Gson().fromJson(l.get("accuracies"), double[].class));
-            sizes.put(e.getKey(), l.get("elements").getAsLong());
-        });
-        return new SensitivityResult(o.get("denseAccuracy").getAsDouble(), grid, acc, sizes,
-                o.get("evaluatedOn").getAsString());
-    }
-
-    /** One panel per tensor: accuracy vs sparsity, with Lab 1's line at 100 − 1.5·(100 − dense). */
-    static void plotScan(ai.djl.nn.Block block, SensitivityResult scan, Path png) throws Exception {
-        Map<String, String> names = TorchParameterNames.of(block);
-        double[] x = scan.sparsities().stream().mapToDouble(Double::doubleValue).toArray();
-        double line = 100 - 1.5 * (100 - scan.denseAccuracy());
-        List<XYChart> panels = new ArrayList<>();
-        scan.accuracies().forEach((path, acc) -> {
-            Map<String, double[][]> series = new LinkedHashMap<>();
-            series.put("accuracy", new double[][] {x, acc.stream().mapToDouble(Double::doubleValue).toArray()});
-            series.put("threshold", new double[][] {{x[0], x[x.length - 1]}, {line, line}});
-            XYChart chart = Plots.lineChart(names.getOrDefault(path, path), "sparsity", "top-1 (%)", series, 300, 220);
-            chart.getStyler().setLegendVisible(false);
-            chart.getStyler().setYAxisMin(0.0);
-            chart.getStyler().setYAxisMax(100.0);
-            XYSeries threshold = chart.getSeriesMap().get("threshold");
-            threshold.setMarker(SeriesMarkers.NONE);
-            threshold.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
-            panels.add(chart);
-        });
-        Plots.grid(panels, 6, png);
     }
 
     private void report(Path out, CifarModel zoo, ai.djl.nn.Block block, AccuracyResult dense, AccuracyResult pruned,

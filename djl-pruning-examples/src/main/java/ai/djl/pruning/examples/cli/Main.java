@@ -30,6 +30,7 @@ import picocli.CommandLine.Option;
             OnnxCommand.class,
             TorchScriptCommand.class,
             SoakCommand.class,
+            PipelineCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main {

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
 import ai.djl.pruning.io.TorchParameterNames;
 import ai.djl.pruning.unstructured.PrunableParameters;
+import ai.djl.pruning.unstructured.SensitivityResult;
 import com.google.common.base.Preconditions;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -156,6 +157,78 @@ public final class Plots {
         style(chart.getStyler());
         series.forEach((name, xy) -> chart.addSeries(name, xy[0], xy[1]));
         return chart;
+    }
+
+    /**
+     * Writes one panel per tensor of a sensitivity scan: accuracy vs sparsity, with MIT Lab 1's line at
+     * 100 − 1.5·(100 − dense).
+     *
+     * @param scan the scan
+     * @param names DJL path to display name (paths without one are shown as they are)
+     * @param png the file to write
+     * @throws IOException on write errors
+     */
+    public static void sensitivityCurves(SensitivityResult scan, Map<String, String> names, Path png)
+            throws IOException {
+        double[] x = scan.sparsities().stream().mapToDouble(Double::doubleValue).toArray();
+        double line = 100 - 1.5 * (100 - scan.denseAccuracy());
+        List<XYChart> panels = new ArrayList<>();
+        scan.accuracies().forEach((path, acc) -> {
+            Map<String, double[][]> series = new LinkedHashMap<>();
+            series.put("accuracy", new double[][] {x, acc.stream().mapToDouble(Double::doubleValue).toArray()});
+            series.put("threshold", new double[][] {{x[0], x[x.length - 1]}, {line, line}});
+            XYChart chart = lineChart(names.getOrDefault(path, path), "sparsity", "top-1 (%)", series, 300, 220);
+            chart.getStyler().setLegendVisible(false);
+            chart.getStyler().setYAxisMin(0.0);
+            chart.getStyler().setYAxisMax(100.0);
+            XYSeries threshold = chart.getSeriesMap().get("threshold");
+            threshold.setMarker(SeriesMarkers.NONE);
+            threshold.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+            panels.add(chart);
+        });
+        grid(panels, 6, png);
+    }
+
+    /**
+     * Writes a grouped bar chart: one group per category, one bar per series.
+     *
+     * @param title chart title
+     * @param yTitle y axis title
+     * @param categories the categories (x axis)
+     * @param series name to one value per category
+     * @param png the file to write
+     * @throws IOException on write errors
+     */
+    public static void groupedBars(String title, String yTitle, List<String> categories,
+            Map<String, List<? extends Number>> series, Path png) throws IOException {
+        CategoryChart chart = new CategoryChartBuilder().width(Math.max(900, 26 * categories.size())).height(520)
+                .title(title).xAxisTitle("layer").yAxisTitle(yTitle).build();
+        style(chart.getStyler());
+        chart.getStyler().setXAxisLabelRotation(90);
+        chart.getStyler().setOverlapped(true);
+        series.forEach((name, values) -> chart.addSeries(name, categories, values));
+        write(chart, png);
+    }
+
+    /**
+     * Writes a scatter chart with one labelled point per entry.
+     *
+     * @param title chart title
+     * @param xTitle x axis title
+     * @param yTitle y axis title
+     * @param points label to {x, y}
+     * @param png the file to write
+     * @throws IOException on write errors
+     */
+    public static void labelledPoints(String title, String xTitle, String yTitle, Map<String, double[]> points,
+            Path png) throws IOException {
+        XYChart chart = new XYChartBuilder().width(640).height(420).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle)
+                .build();
+        style(chart.getStyler());
+        chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        chart.getStyler().setMarkerSize(10);
+        points.forEach((label, xy) -> chart.addSeries(label, new double[] {xy[0]}, new double[] {xy[1]}));
+        write(chart, png);
     }
 
     /**

@@ -43,6 +43,39 @@ public class MainTest {
         }
     }
 
+    @Test
+    public void pipelineBadInvocationsAreOneLineWithExitCodes() throws Exception {
+        Result unknown = run("pipeline", "--model", "resnet18");
+        assertEquals(unknown.code, 2);
+        assertEquals(unknown.err.strip().lines().count(), 1L, unknown.err);
+        assertTrue(unknown.err.startsWith("error: unknown model 'resnet18'"), unknown.err);
+
+        Result sparsity = run("pipeline", "--sparsity", "1.5");
+        assertEquals(sparsity.code, 2);
+        assertEquals(sparsity.err.strip(), "error: prune: sparsity must be in [0, 1), got 1.5");
+
+        java.nio.file.Path out = java.nio.file.Files.createTempDirectory("pipeline-missing-weights");
+        Result weights = run("pipeline", "--weights", "/nonexistent/w.th", "--test-images", "10", "-o",
+                out.resolve("run").toString(), "--data", ai.djl.pruning.examples.data.TestData.synthetic().toString());
+        assertEquals(weights.code, 1, weights.err);
+        assertTrue(weights.err.startsWith("error: checkpoint file not found: /nonexistent/w.th"), weights.err);
+    }
+
+    @Test
+    public void pipelineOptionsChangeTheDefaultPipeline() throws Exception {
+        PipelineCommand c = new PipelineCommand();
+        new picocli.CommandLine(c).parseArgs("--method", "channel", "--criteria", "l1,fpgm", "--macs", "0.4",
+                "--epochs", "0", "--no-latency", "-m", "resnet56");
+        var spec = c.spec();
+        assertEquals(spec.steps().stream().map(s -> s.kind().key()).toList(),
+                java.util.List.of("profile", "prune", "measure", "report"));
+        assertEquals(spec.model().zoo(), "resnet56");
+        assertEquals(spec.output().toString(), "runs/pipeline-resnet56");
+        var prune = (ai.djl.pruning.examples.pipeline.PipelineStep.Prune) spec.steps().get(1);
+        assertEquals(prune.criteria(), java.util.List.of("l1", "fpgm"));
+        assertEquals(prune.macs(), 0.4);
+    }
+
     private record Result(int code, String out, String err) {}
 
     private static Result run(String... args) {
