@@ -44,6 +44,11 @@ public final class Main {
      * @param args command-line arguments
      */
     public static void main(String[] args) {
+        // What bin/djl-pruning passes with -D, for `java -jar`: quiet engine logs unless asked otherwise.
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+            System.setProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda", "error");
+        }
         System.exit(run(args));
     }
 

@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 @Command(name = "pipeline", mixinStandardHelpOptions = true,
         description = {"Profile → scan → allocate → prune → fine-tune → measure → report, in one command.",
             "Without --config: the default pipeline on the pretrained model (quick scan on 500 test images, "
-                + "fine-grained pruning to 30% of the size, 1 fine-tuning epoch). Options below change the "
+                + "fine-grained pruning to 30%% of the size, 1 fine-tuning epoch). Options below change the "
                 + "default pipeline or the one read with --config. Resumable: a rerun with the same output folder "
                 + "skips finished steps and resumes fine-tuning. Prints where the HTML report is."})
 final class PipelineCommand implements Callable<Integer> {
