@@ -1,6 +1,7 @@
 package ai.djl.pruning.examples.cli;
 
 import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertFalse;
 import static org.testng.Assert.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -74,6 +75,20 @@ public class MainTest {
         var prune = (ai.djl.pruning.examples.pipeline.PipelineStep.Prune) spec.steps().get(1);
         assertEquals(prune.criteria(), java.util.List.of("l1", "fpgm"));
         assertEquals(prune.macs(), 0.4);
+    }
+
+    @Test
+    public void everySubcommandHasCleanHelp() {
+        for (String name : new picocli.CommandLine(new Main()).getSubcommands().keySet()) {
+            if (name.equals("help")) {
+                continue; // picocli's own help command prints a description first
+            }
+            Result r = run(name, "--help");
+            assertEquals(r.code, 0, name);
+            assertTrue(r.out.startsWith("Usage: djl-pruning " + name), name + ": " + r.out);
+            // picocli warns (and prints the raw text) when a description has a stray % sign.
+            assertFalse(r.err.contains("WARN") || r.out.contains("WARN"), name + ": " + r.err);
+        }
     }
 
     private record Result(int code, String out, String err) {}
