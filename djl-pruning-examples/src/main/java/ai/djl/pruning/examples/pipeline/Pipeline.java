@@ -1,9 +1,12 @@
 package ai.djl.pruning.examples.pipeline;
 
 import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.norm.BatchNorm;
 import ai.djl.pruning.analysis.AccuracyEvaluation;
 import ai.djl.pruning.analysis.AccuracyResult;
 import ai.djl.pruning.analysis.LatencyBenchmark;
@@ -29,6 +32,7 @@ import ai.djl.pruning.examples.zoo.ZooModels;
 import ai.djl.pruning.io.AtomicFiles;
 import ai.djl.pruning.io.ModelFiles;
 import ai.djl.pruning.io.TorchParameterNames;
+import ai.djl.pruning.nn.BatchNormInsertion;
 import ai.djl.pruning.onnx.OnnxImporter;
 import ai.djl.pruning.structured.CalibrationData;
 import ai.djl.pruning.structured.ChannelPruner;
@@ -43,6 +47,7 @@ import ai.djl.pruning.unstructured.SensitivityResult;
 import ai.djl.pruning.unstructured.SensitivityScan;
 import ai.djl.pruning.unstructured.SparsityAllocator;
 import ai.djl.pruning.unstructured.SparsityPlan;
+import ai.djl.training.dataset.Batch;
 import com.google.common.base.Preconditions;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -146,27 +151,66 @@ public final class Pipeline {
 
     // ---- model source ----
 
-    private static Model open(PipelineSpec.ModelSource source) throws Exception {
+    /**
+     * Opens the pipeline's model. An ONNX graph's convolutions carry their folded BatchNorm, and such a
+     * network fine-tunes badly (docs/results/onnx.md: NaN at the zoo's learning rate), so when the pipeline
+     * fine-tunes, BatchNorm is put back first as the identity of 1,024 training images' statistics: the
+     * model computes the same function, and every step sees the same block.
+     */
+    private Model open(PipelineSpec.ModelSource source) throws Exception {
         if (source.zoo() != null) {
             return ZooModels.load(CifarModel.of(source.zoo()), source.weights());
         }
         Path file = source.file();
         Preconditions.checkArgument(Files.isRegularFile(file), "model file %s does not exist", file);
-        if (file.toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
-            Model m = Model.newInstance(source.name());
-            try {
-                OnnxImporter.OnnxImport imported = OnnxImporter.load(file, m.getNDManager());
-                Preconditions.checkArgument(imported.inputShape().equals(ZooModels.INPUT_SHAPE),
-                        "%s takes input %s; the pipeline's data is CIFAR-10 %s", file, imported.inputShape(),
-                        ZooModels.INPUT_SHAPE);
-                m.setBlock(imported.block());
-                return m;
-            } catch (Exception | Error e) {
-                m.close();
-                throw e;
+        if (!file.toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
+            return TorchScriptModels.load(file, ZooModels.INPUT_SHAPE);
+        }
+        Model m = Model.newInstance(source.name());
+        try {
+            OnnxImporter.OnnxImport imported = OnnxImporter.load(file, m.getNDManager());
+            Preconditions.checkArgument(imported.inputShape().equals(ZooModels.INPUT_SHAPE),
+                    "%s takes input %s; the pipeline's data is CIFAR-10 %s", file, imported.inputShape(),
+                    ZooModels.INPUT_SHAPE);
+            Block block = imported.block();
+            if (spec.step(FineTune.class).isPresent() && hasConvWithoutBatchNorm(block)) {
+                List<NDArray> calibration = new ArrayList<>();
+                Cifar10 images = Cifar10.builder().optDirectory(spec.dataDir()).optAugment(false).optLimit(1024)
+                        .setSampling(128, false).build();
+                images.prepare(null);
+                try (NDManager scope = m.getNDManager().newSubManager()) {
+                    for (Batch b : images.getData(scope)) {
+                        calibration.add(b.getData().singletonOrThrow());
+                    }
+                    block = BatchNormInsertion.afterConvolutions(block, ZooModels.INPUT_SHAPE, calibration,
+                            m.getNDManager());
+                }
+            }
+            m.setBlock(block);
+            return m;
+        } catch (Exception | Error e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    private static boolean hasConvWithoutBatchNorm(Block block) {
+        List<Block> flat = new ArrayList<>();
+        flatten(block, flat);
+        for (int i = 0; i < flat.size(); i++) {
+            if (flat.get(i) instanceof Conv2d && (i + 1 == flat.size() || !(flat.get(i + 1) instanceof BatchNorm))) {
+                return true;
             }
         }
-        return TorchScriptModels.load(file, ZooModels.INPUT_SHAPE);
+        return false;
+    }
+
+    private static void flatten(Block block, List<Block> out) {
+        if (block.getChildren().isEmpty()) {
+            out.add(block);
+        } else {
+            block.getChildren().values().forEach(c -> flatten(c, out));
+        }
     }
 
     // ---- steps ----
