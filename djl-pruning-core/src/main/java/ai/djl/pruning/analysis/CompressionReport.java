@@ -129,7 +129,8 @@ public final class CompressionReport {
         }
 
         /**
-         * Adds MACs, parameter and size rows from two profiles.
+         * Adds MACs, parameter and size rows from two profiles; no MAC rows when either profile has blocks
+         * of unknown cost.
          *
          * @param original the original model's profile
          * @param compressed the compressed model's profile
@@ -139,9 +140,13 @@ public final class CompressionReport {
         public Builder addProfiles(ModelProfile original, ModelProfile compressed, int bitWidth) {
             Preconditions.checkArgument(original.convention() == compressed.convention(),
                     "profiles use different MAC conventions: %s vs %s", original.convention(), compressed.convention());
-            add("MACs (M)", original.macs() / 1e6, compressed.macs() / 1e6, false);
-            if (compressed.effectiveMacs() != compressed.macs() || original.effectiveMacs() != original.macs()) {
-                add("Effective MACs (M)", original.effectiveMacs() / 1e6, compressed.effectiveMacs() / 1e6, false);
+            // A profile with blocks of unknown cost has only a lower bound of MACs (0 for an opaque TorchScript
+            // graph): a ratio of lower bounds would read like a measurement, so there is no MAC row then.
+            if (original.macsKnown() && compressed.macsKnown()) {
+                add("MACs (M)", original.macs() / 1e6, compressed.macs() / 1e6, false);
+                if (compressed.effectiveMacs() != compressed.macs() || original.effectiveMacs() != original.macs()) {
+                    add("Effective MACs (M)", original.effectiveMacs() / 1e6, compressed.effectiveMacs() / 1e6, false);
+                }
             }
             add("Params (M)", original.params() / 1e6, compressed.params() / 1e6, false);
             add("Nonzero params (M)", original.nonzeroParams() / 1e6, compressed.nonzeroParams() / 1e6, false);

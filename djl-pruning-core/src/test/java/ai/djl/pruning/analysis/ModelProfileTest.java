@@ -153,6 +153,10 @@ public class ModelProfileTest {
             assertTrue(p.toTable().lines().anyMatch(l -> l.startsWith("TOTAL") && l.contains(">= ")), p.toTable());
             assertFalse(p.macsKnown());
             assertEquals(p.layers().get(0).path(), "01conv");
+            // ... and a compression report shows no MAC ratio of lower bounds.
+            assertEquals(CompressionReport.builder().addProfiles(p, p, 32).build().rows().stream()
+                    .map(CompressionReport.Row::metric).toList(), java.util.List.of("Params (M)", "Nonzero params (M)",
+                    "Size (MiB, 32-bit)", "Nonzero size (MiB, 32-bit)"));
         }
     }
 
