@@ -226,8 +226,10 @@ public final class Pipeline {
             folder.writeString("profile.txt", profile.toTable());
         }
         summary.originalAccuracy(acc);
-        log.printf(Locale.ROOT, "   %,d parameters, %.2f M MACs, %.2f MiB at 32 bits, accuracy %s%n", profile.params(),
-                profile.macs() / 1e6, profile.sizeBytes(32) / 1048576.0, acc);
+        log.printf(Locale.ROOT, "   %,d parameters, %s MACs, %.2f MiB at 32 bits, accuracy %s%n", profile.params(),
+                profile.macsKnown() ? String.format(Locale.ROOT, "%.2f M", profile.macs() / 1e6)
+                        : "unknown (" + profile.unknownLayers().size() + " opaque block(s))",
+                profile.sizeBytes(32) / 1048576.0, acc);
     }
 
     private SensitivityResult scan(Block block, Scan step, RunSummary.Builder summary, PrintStream log) throws Exception {
@@ -287,8 +289,7 @@ public final class Pipeline {
         AccuracyResult acc = saved.isPresent() ? saved.get() : AccuracyEvaluation.evaluate(block, test);
         folder.writeAccuracy(RunFolder.PRUNED, acc);
         ModelProfile p = ModelProfile.of(block, ZooModels.INPUT_SHAPE, MacConvention.CONV_LINEAR);
-        summary.addVariant(new RunSummary.Variant("pruned (fine-grained)", p.effectiveMacs(), p.nonzeroParams(),
-                acc.percent()));
+        summary.addVariant(RunSummary.Variant.of("pruned (fine-grained)", p, true, acc.percent()));
         summary.prunedAccuracy(acc).sparsityPlan(plan);
         log.printf(Locale.ROOT, "   sparsity %.4f of the pruned tensors, accuracy %s%n", masks.sparsity(), acc);
     }
@@ -313,7 +314,7 @@ public final class Pipeline {
                 Block pruned = pruner.apply(block, plan, model.getNDManager());
                 AccuracyResult acc = AccuracyEvaluation.evaluate(pruned, test);
                 ModelProfile p = ModelProfile.of(pruned, inputShape, MacConvention.CONV_LINEAR);
-                variants.add(new RunSummary.Variant("pruned, " + criterion, p.macs(), p.params(), acc.percent()));
+                variants.add(RunSummary.Variant.of("pruned, " + criterion, p, false, acc.percent()));
                 log.printf(Locale.ROOT, "   %-14s %.2f M MACs, %,d params, accuracy %s%n", criterion, p.macs() / 1e6,
                         p.params(), acc);
                 if (acc.percent() > bestAcc) {
@@ -368,8 +369,7 @@ public final class Pipeline {
         summary.history(history);
         EpochRecord last = history.get(history.size() - 1);
         ModelProfile p = ModelProfile.of(model.getBlock(), inputShape, MacConvention.CONV_LINEAR);
-        summary.addVariant(new RunSummary.Variant("fine-tuned", masked ? p.effectiveMacs() : p.macs(),
-                p.nonzeroParams(), last.testAccuracy()));
+        summary.addVariant(RunSummary.Variant.of("fine-tuned", p, masked, last.testAccuracy()));
         log.printf(Locale.ROOT, "   after %d epoch(s): %s%n", history.size(), last.testResult());
     }
 

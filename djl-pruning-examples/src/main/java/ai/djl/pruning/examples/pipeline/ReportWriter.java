@@ -77,9 +77,13 @@ final class ReportWriter {
                     folder.file(RunFolder.PLOT_EPOCHS));
         }
         if (!run.variants().isEmpty()) {
+            // Models with blocks of unknown cost have no MAC count: plot against nonzero parameters then.
+            boolean macs = run.variants().stream().allMatch(v -> v.macs() >= 0);
             Map<String, double[]> points = new LinkedHashMap<>();
-            run.variants().forEach(v -> points.put(v.name(), new double[] {v.macs() / 1e6, v.accuracy()}));
-            Plots.labelledPoints("Accuracy vs MACs of every variant", "MACs (M; effective for sparse weights)",
+            run.variants().forEach(v -> points.put(v.name(), new double[] {(macs ? v.macs() : v.params()) / 1e6,
+                v.accuracy()}));
+            Plots.labelledPoints(macs ? "Accuracy vs MACs of every variant" : "Accuracy vs nonzero parameters of every "
+                    + "variant (MACs unknown)", macs ? "MACs (M; effective for sparse weights)" : "nonzero parameters (M)",
                     "top-1 (%)", points, folder.file(RunFolder.PLOT_VARIANTS));
         }
     }
@@ -114,7 +118,7 @@ final class ReportWriter {
             heading(2, "Every variant tried");
             image(RunFolder.PLOT_VARIANTS, "accuracy vs MACs");
             List<String[]> rows = new ArrayList<>();
-            run.variants().forEach(v -> rows.add(new String[] {v.name(), num(v.macs() / 1e6), String.format(Locale.ROOT,
+            run.variants().forEach(v -> rows.add(new String[] {v.name(), v.macs() < 0 ? "unknown" : num(v.macs() / 1e6), String.format(Locale.ROOT,
                 "%,d", v.params()), num(v.accuracy())}));
             table(new String[] {"variant", "MACs (M)", "nonzero params", "top-1 (%)"}, rows);
         }

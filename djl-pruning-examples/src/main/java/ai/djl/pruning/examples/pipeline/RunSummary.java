@@ -47,11 +47,27 @@ public record RunSummary(
      * One model state on the accuracy-vs-cost plane.
      *
      * @param name what it is
-     * @param macs MACs (effective MACs, zeros skipped, for fine-grained sparsity)
+     * @param macs MACs (effective MACs, zeros skipped, for fine-grained sparsity), or -1 when the model has
+     *     blocks of unknown cost (an opaque TorchScript graph)
      * @param params nonzero parameters
      * @param accuracy top-1 in percent on the pipeline's test images
      */
-    public record Variant(String name, long macs, long params, double accuracy) {}
+    public record Variant(String name, long macs, long params, double accuracy) {
+
+        /**
+         * A variant measured by a profile.
+         *
+         * @param name what it is
+         * @param profile its profile
+         * @param effective count effective MACs (zeros skipped) instead of dense ones
+         * @param accuracy top-1 in percent
+         * @return the variant
+         */
+        static Variant of(String name, ModelProfile profile, boolean effective, double accuracy) {
+            long macs = !profile.macsKnown() ? -1 : effective ? profile.effectiveMacs() : profile.macs();
+            return new Variant(name, macs, profile.nonzeroParams(), accuracy);
+        }
+    }
 
     /**
      * Original vs compressed, as the rows of a {@link CompressionReport}.
@@ -203,7 +219,7 @@ public record RunSummary(
         RunSummary build() {
             List<Variant> all = new ArrayList<>();
             if (original != null && originalAccuracy != null) {
-                all.add(new Variant("original", original.macs(), original.nonzeroParams(), originalAccuracy.percent()));
+                all.add(Variant.of("original", original, false, originalAccuracy.percent()));
             }
             all.addAll(variants);
             return new RunSummary(spec, folder, Optional.ofNullable(originalAccuracy), scan, plan,
