@@ -181,7 +181,7 @@ final class ReportWriter {
     }
 
     private void table(String[] header, List<String[]> rows) {
-        md.append('|').append(String.join(" | ", header)).append("|\n|");
+        md.append("| ").append(String.join(" | ", header)).append(" |\n|");
         for (int i = 0; i < header.length; i++) {
             md.append(i == 0 ? "---|" : "---:|");
         }
