@@ -14,6 +14,9 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.pruning.nn.GlobalAvgPool2d;
 import ai.djl.pruning.nn.AvgPool2d;
+import ai.djl.pruning.nn.ChannelShuffle;
+import ai.djl.pruning.nn.KnownOps;
+import ai.djl.pruning.nn.Unsqueeze2d;
 import ai.djl.pruning.nn.Elementwise;
 import ai.djl.pruning.nn.MaxPool2d;
 import ai.djl.pruning.nn.Relu;
@@ -54,9 +57,11 @@ import java.util.Locale;
  * </ul>
  *
  * <p>Known blocks: DJL's {@code Conv1d/2d/3d} (and any {@link Convolution}), {@link Linear}, {@link
- * BatchNorm}, {@link SequentialBlock}; the project's {@code nn} blocks; and any block implementing
- * {@link CostDescribed}. Any other block (a {@link LambdaBlock}, a {@link ParallelBlock}'s join, a
- * custom container) is listed with {@code known = false} and counted as zero: check {@link
+ * BatchNorm}, {@link SequentialBlock}; the project's {@code nn} blocks; DJL {@link LambdaBlock}s and
+ * {@link ParallelBlock} joins that {@link KnownOps} identifies (an add or multiply join costs one MAC
+ * per output element under {@link MacConvention#TORCHPROFILE}, a concatenation none); and any block
+ * implementing {@link CostDescribed}. Any other block (an unrecognised lambda or join, a custom
+ * container) is listed with {@code known = false} and counted as zero: check {@link
  * #unknownLayers()} (or {@link #macsKnown()}) before trusting totals. A {@link SymbolBlock} (a
  * TorchScript module loaded by {@code TorchScriptModels}, an ONNX graph) is one opaque row: its
  * parameters are counted, its MACs and memory accesses are unknown and the table says so.
@@ -305,12 +310,26 @@ public final class ModelProfile {
                 }
                 return x;
             }
-            if (block instanceof ParallelBlock) {
+            if (block instanceof ParallelBlock parallel) {
                 Shape[] out = block.getOutputShapes(in);
+                List<Shape> branches = new ArrayList<>();
+                long branchElements = 0;
                 for (Pair<String, Block> child : children(block)) {
-                    walk(child.getValue(), BlockPaths.join(path, child.getKey()), in);
+                    Shape s = walk(child.getValue(), BlockPaths.join(path, child.getKey()), in)[0];
+                    branches.add(s);
+                    branchElements += s.size();
                 }
-                addRow(BlockPaths.join(path, "join"), "ParallelBlock join", out[0], 0, 0, 0, 0, 0, false);
+                // A join KnownOps recognises has a known cost: add and multiply one MAC per output element
+                // (torchprofile's convention, broadcasting included), concatenation a copy.
+                KnownOps.Join join = KnownOps.identify(parallel, branches.toArray(new Shape[0])).orElse(null);
+                long n = out[0].size();
+                if (join == null) {
+                    addRow(BlockPaths.join(path, "join"), "ParallelBlock join", out[0], 0, 0, 0, 0, 0, false);
+                } else {
+                    long macs = join == KnownOps.Join.CONCAT ? 0 : elementwise(n);
+                    addRow(BlockPaths.join(path, "join"), "join " + join.name().toLowerCase(Locale.ROOT), out[0], 0, 0,
+                            macs, macs, branchElements + n, true);
+                }
                 return out;
             }
             Shape[] out = block.getOutputShapes(in);
@@ -327,8 +346,18 @@ public final class ModelProfile {
             } else if (block instanceof BatchNorm || block instanceof GlobalAvgPool2d || block instanceof AvgPool2d) {
                 add(block, path, type, out, elementwise(outSize), inSize + outSize, true);
             } else if (block instanceof Relu || block instanceof Elementwise || block instanceof MaxPool2d
-                    || block instanceof ZeroPadShortcut) {
+                    || block instanceof ZeroPadShortcut || block instanceof ChannelShuffle) {
                 add(block, path, type, out, 0, inSize + outSize, true);
+            } else if (block instanceof Unsqueeze2d) {
+                add(block, path, type, out, 0, 0, true); // a view: nothing is read or written
+            } else if (block instanceof LambdaBlock lambda && KnownOps.identify(lambda).isPresent()) {
+                // A DJL lambda KnownOps recognises: pools are means (one MAC per output under torchprofile),
+                // the identity and flatten are views, ReLU a comparison.
+                KnownOps.Lambda op = KnownOps.identify(lambda).get();
+                boolean view = op == KnownOps.Lambda.IDENTITY || op == KnownOps.Lambda.BATCH_FLATTEN;
+                long macs = op == KnownOps.Lambda.GLOBAL_AVG_POOL ? elementwise(outSize) : 0;
+                add(block, path, type + " " + op.name().toLowerCase(Locale.ROOT), out, macs,
+                        view ? 0 : inSize + outSize, true);
             } else {
                 // LambdaBlock or a block nobody described: its function is opaque.
                 add(block, path, type, out, 0, 0, false);

@@ -29,7 +29,7 @@ import com.google.gson.JsonObject;
  *
  * <p>Known blocks: {@link NamedSequentialBlock}, {@link SequentialBlock}, {@link ResidualBlock},
  * {@link Conv2d}, {@link BatchNorm} (with its ε and momentum), {@link Linear}, {@link Relu}, {@link
- * Elementwise}, {@link AvgPool2d}, {@link MaxPool2d}, {@link GlobalAvgPool2d}, {@link ZeroPadShortcut}, DJL's {@link ParallelBlock} and {@link
+ * Elementwise}, {@link AvgPool2d}, {@link MaxPool2d}, {@link GlobalAvgPool2d}, {@link ChannelShuffle}, {@link ZeroPadShortcut}, DJL's {@link ParallelBlock} and {@link
  * LambdaBlock} when {@link KnownOps} identifies their operation, and parameter-free {@link ChannelMapping}
  * blocks (rebuilt by class name). Others are refused with their name.
  */
@@ -111,6 +111,9 @@ public final class BlockSpec {
             o.addProperty("stride", p.getStride());
         } else if (block instanceof GlobalAvgPool2d) {
             o.addProperty("type", "GlobalAvgPool2d");
+        } else if (block instanceof ChannelShuffle shuffle) {
+            o.addProperty("type", "ChannelShuffle");
+            o.addProperty("groups", shuffle.getGroups());
         } else if (block instanceof ZeroPadShortcut z) {
             o.addProperty("type", "ZeroPadShortcut");
             o.addProperty("stride", z.getStride());
@@ -247,6 +250,8 @@ public final class BlockSpec {
                 return new MaxPool2d(spec.get("kernel").getAsInt(), spec.get("stride").getAsInt());
             case "GlobalAvgPool2d":
                 return new GlobalAvgPool2d();
+            case "ChannelShuffle":
+                return new ChannelShuffle(spec.get("groups").getAsInt());
             case "ZeroPadShortcut":
                 return new ZeroPadShortcut(spec.get("stride").getAsInt(), spec.get("padBefore").getAsInt(),
                         spec.get("padAfter").getAsInt());

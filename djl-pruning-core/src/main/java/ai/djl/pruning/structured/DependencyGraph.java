@@ -10,6 +10,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.pruning.nn.BlockPaths;
 import ai.djl.pruning.nn.ChannelMapping;
+import ai.djl.pruning.nn.ChannelShuffle;
 import ai.djl.pruning.nn.GlobalAvgPool2d;
 import ai.djl.pruning.nn.KnownOps;
 import ai.djl.pruning.nn.AvgPool2d;
@@ -45,7 +46,8 @@ import java.util.TreeSet;
  *
  * <p>Understood blocks: {@link SequentialBlock} (and {@code NamedSequentialBlock}), {@link
  * ResidualBlock}, {@link Conv2d} (regular or depthwise), {@link BatchNorm}, {@link Linear} after a
- * global pool or flatten, grouped convolutions (whole groups), {@link Relu}, {@link Elementwise}, {@link
+ * global pool or flatten, grouped convolutions (whole groups), {@link ChannelShuffle} (a within-group index of
+ * every group together), {@link Relu}, {@link Elementwise}, {@link
  * MaxPool2d}, {@link AvgPool2d}, {@link GlobalAvgPool2d}, {@link ZeroPadShortcut},
  * DJL's {@code ParallelBlock} and {@code LambdaBlock} when {@link KnownOps} identifies them, and any block
  * that declares its mapping by implementing {@link ChannelMapping}. Any other block stops the analysis with
@@ -379,6 +381,26 @@ public final class DependencyGraph {
             if (block instanceof MaxPool2d || block instanceof AvgPool2d || block instanceof GlobalAvgPool2d
                     || block instanceof Elementwise) {
                 return new Result(in, outShapes);
+            }
+            if (block instanceof ChannelShuffle shuffle) {
+                // Output a·g + b is input b·(C/g) + a. Index a of every group is one channel: pruning removes
+                // it from all g groups, so the pruned width stays a multiple of g and the shuffle keeps its form.
+                int[] source = shuffle.sourceChannels(in.length);
+                int perGroup = in.length / shuffle.getGroups();
+                for (int a = 0; a < perGroup; a++) {
+                    for (int b = 1; b < shuffle.getGroups(); b++) {
+                        if (in[a] >= 0 && in[b * perGroup + a] >= 0) {
+                            union(in[a], in[b * perGroup + a]);
+                        } else {
+                            throw opaque(block, path, "a zero-padded channel reaches the shuffle");
+                        }
+                    }
+                }
+                int[] out = new int[in.length];
+                for (int j = 0; j < out.length; j++) {
+                    out[j] = in[source[j]];
+                }
+                return new Result(out, outShapes);
             }
             if (block instanceof ChannelMapping mapping) {
                 if (!block.getParameters().isEmpty()) {

@@ -12,6 +12,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
+import ai.djl.nn.LambdaBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv1d;
@@ -140,7 +141,10 @@ public class ModelProfileTest {
     @Test
     public void opaqueBlocksAreReportedNotSilentlyZero() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            Block net = new NamedSequentialBlock().add("conv", conv(4, 3, 1, true)).add("act", Activation.reluBlock());
+            // A lambda KnownOps cannot name (x·2); a recognised one such as Activation.reluBlock() is costed.
+            Block net = new NamedSequentialBlock().add("conv", conv(4, 3, 1, true))
+                    .add("act", new LambdaBlock(l -> new NDList(l.singletonOrThrow().mul(2))))
+                    .add("relu", Activation.reluBlock());
             Shape in = new Shape(1, 3, 8, 8);
             net.initialize(manager, DataType.FLOAT32, in);
             ModelProfile p = ModelProfile.of(net, in, MacConvention.CONV_LINEAR);

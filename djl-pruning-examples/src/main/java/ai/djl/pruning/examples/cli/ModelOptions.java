@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 final class ModelOptions {
 
     @Option(names = {"-m", "--model"}, defaultValue = "resnet20",
-            description = "Zoo model: resnet20, resnet32, resnet44, resnet56, resnet110, vgg (default: ${DEFAULT-VALUE}).")
+            description = "Zoo model: resnet20, resnet32, resnet44, resnet56, resnet110, vgg, vgg-slim70, mobilenetv2, mobilenetv2-half, ghost-shuffle (default: ${DEFAULT-VALUE}).")
     String model;
 
     @Option(names = {"-w", "--weights"},

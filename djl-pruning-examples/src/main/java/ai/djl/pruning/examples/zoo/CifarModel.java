@@ -25,7 +25,13 @@ public enum CifarModel {
     RESNET110(() -> CifarResNet.build(110, 10), null, null),
     VGG(() -> LabVgg.build(10), null, null),
     /** Lab 1's VGG with every conv but the last at round(0.7·width): its 30%-channel-pruned shape. */
-    VGG_SLIM70(() -> LabVgg.build(LabVgg.narrowedConfig(0.7), 10), null, null);
+    VGG_SLIM70(() -> LabVgg.build(LabVgg.narrowedConfig(0.7), 10), null, null),
+    /** MobileNetV2 adapted to CIFAR (stride-1 stem and second stage), width multiplier 1. */
+    MOBILENETV2(() -> MobileNetV2Cifar.build(1.0, 10), null, null),
+    /** The same at width multiplier 0.5. */
+    MOBILENETV2_HALF(() -> MobileNetV2Cifar.build(0.5, 10), null, null),
+    /** A small network of ghost modules and ShuffleNet units. */
+    GHOST_SHUFFLE(() -> GhostShuffleNetCifar.build(10), null, null);
 
     private final Supplier<Block> factory;
     private final String checkpointFile;
