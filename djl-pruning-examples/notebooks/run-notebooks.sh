@@ -92,15 +92,17 @@ export JUPYTER_PATH="$module/target/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}"
 # rapaio-jupyter-kernel 3.0.1 starts each channel's thread before it sets the flag that thread loops on
 # (LoopThread.start: Thread.start(), then running = true); when the new thread checks first it ends at once.
 # On a loaded machine this sometimes leaves the shell channel without a reader, and nbconvert reports
-# "Kernel didn't respond in 60 seconds". Such a start is tried again, twice at most.
+# "Kernel didn't respond in 60 seconds" (about 1 start in 5 at load 15 on 2 cores). Such a start is tried
+# again, up to 4 attempts; the log of a failed attempt is kept as <name>.attempt<n>.log.
 execute() { # notebook, name, log
   local attempt
-  for attempt in 1 2 3; do
+  for attempt in 1 2 3 4; do
     if jupyter nbconvert --execute --to notebook --ExecutePreprocessor.timeout=1800 \
           --output-dir "$out" --output "$2" "$1" >"$3" 2>&1; then
       return 0
     fi
     grep -q "Kernel didn't respond" "$3" || return 1
+    mv "$3" "${3%.log}.attempt$attempt.log"
     echo "        $2: the kernel did not answer at start (attempt $attempt); starting it again" >&2
   done
   return 1
