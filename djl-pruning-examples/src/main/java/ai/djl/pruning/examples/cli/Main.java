@@ -27,6 +27,7 @@ import picocli.CommandLine.Option;
             FineGrainedCommand.class,
             ChannelCommand.class,
             DistillCommand.class,
+            LotteryCommand.class,
             OnnxCommand.class,
             TorchScriptCommand.class,
             SoakCommand.class,
