@@ -28,6 +28,7 @@ import picocli.CommandLine.Option;
             ChannelCommand.class,
             DistillCommand.class,
             LotteryCommand.class,
+            SlimmingCommand.class,
             OnnxCommand.class,
             TorchScriptCommand.class,
             SoakCommand.class,
