@@ -73,6 +73,46 @@ final class TrainingNets {
         }
     }
 
+    /** One trainer kept across epochs (its momentum too), stepped by hand. */
+    static final class Session implements AutoCloseable {
+        private final Trainer trainer;
+        private final NDManager data = NDManager.newBaseManager();
+        private int step;
+
+        Session(Model model, Loss loss, List<TrainingListener> listeners) {
+            DefaultTrainingConfig config = new DefaultTrainingConfig(loss)
+                    .optOptimizer(Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.1f)).optMomentum(0.9f).build())
+                    .addTrainingListeners(listeners.toArray(TrainingListener[]::new));
+            trainer = model.newTrainer(config);
+            trainer.initialize(IN);
+        }
+
+        void steps(int n) {
+            for (int i = 0; i < n; i++, step++) {
+                NDManager bm = data.newSubManager();
+                NDArray x = bm.randomNormal(IN);
+                NDArray y = bm.randomInteger(0, 4, new Shape(IN.get(0)), DataType.FLOAT32);
+                try (Batch batch = new Batch(bm, new NDList(x), new NDList(y), (int) IN.get(0), Batchifier.STACK,
+                        Batchifier.STACK, step, step + 1)) {
+                    EasyTrain.trainBatch(trainer, batch);
+                    trainer.step();
+                }
+                bm.close();
+            }
+        }
+
+        /** What EasyTrain does at an epoch's end: the listeners' onEpoch. */
+        void endEpoch() {
+            trainer.notifyListeners(l -> l.onEpoch(trainer));
+        }
+
+        @Override
+        public void close() {
+            trainer.close();
+            data.close();
+        }
+    }
+
     /**
      * Trains with SGD (momentum 0.9, lr 0.1) through EasyTrain.trainBatch, so listeners see the real calls;
      * masks (if any) held by MaskedOptimizer.
