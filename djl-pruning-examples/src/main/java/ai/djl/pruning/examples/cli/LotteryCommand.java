@@ -175,11 +175,11 @@ final class LotteryCommand implements Callable<Integer> {
                     System.out.printf(Locale.ROOT, "round %d %s: %.2f%%%n", r, init.cliName(), acc);
                 }
                 table.put(r, row);
-                writeReport(out, imp, train.size(), dense, inits, table, sparsity);
+                writeReport(out, imp, train.size(), test.size(), dense, inits, table, sparsity);
                 // The IMP chain continues from the rewound ticket (the lottery ticket proper).
                 previous = dir.resolve(TicketInit.REWIND.cliName());
             }
-            writeReport(out, imp, train.size(), dense, inits, table, sparsity);
+            writeReport(out, imp, train.size(), test.size(), dense, inits, table, sparsity);
             System.out.print(Files.readString(out.resolve("report.md")));
         }
         return 0;
@@ -221,12 +221,13 @@ final class LotteryCommand implements Callable<Integer> {
         return history.get(history.size() - 1).testResult().percent();
     }
 
-    private void writeReport(Path out, LotteryTicket imp, long images, double dense, List<TicketInit> inits,
+    private void writeReport(Path out, LotteryTicket imp, long images, long testImages, double dense, List<TicketInit> inits,
             Map<Integer, Map<TicketInit, Double>> table, Map<Integer, Double> sparsity) throws IOException {
         StringBuilder md = new StringBuilder(String.format(Locale.ROOT,
-                "# Lottery tickets: %s from scratch%n%n%s; every training %d epochs (SGD lr %s cosine, batch %d) on %d "
-                        + "training images; test top-1 (%%) on the test set.%n%nDense: %.2f%%%n%n| round | sparsity |",
-                model, imp, epochs, lr, batchSize, images, dense));
+                "# Lottery tickets: %s from scratch%n%n%s; every training %d epoch(s) (SGD lr %s cosine, batch %d) on %d "
+                        + "training images; test top-1 (%%) on %d test images; sparsity of the pruned tensors."
+                        + "%n%nDense: %.2f%%%n%n| round | sparsity |",
+                model, imp, epochs, lr, batchSize, images, testImages, dense));
         inits.forEach(i -> md.append(' ').append(i.cliName()).append(" |"));
         md.append("\n|---:|---:|");
         inits.forEach(i -> md.append("---:|"));

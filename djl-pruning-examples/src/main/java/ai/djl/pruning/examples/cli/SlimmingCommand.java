@@ -122,7 +122,7 @@ final class SlimmingCommand implements Callable<Integer> {
         train.prepare(null);
         test.prepare(null);
         md.append(String.format(Locale.ROOT, "# Network slimming vs L1 filter pruning: %s from scratch, MAC target %.2f%n%n"
-                + "Training %d epochs (SGD lr %s cosine, batch %d) on %d training images; fine-tuning %d epochs at lr %s; "
+                + "Training %d epoch(s) (SGD lr %s cosine, batch %d) on %d training images; fine-tuning %d epoch(s) at lr %s; "
                 + "slimming λ = %s; test top-1 (%%) on %d test images.%n%n"
                 + "| method | trained with | MACs (M) | MAC fraction | params (M) | top-1 trained | top-1 pruned | "
                 + "top-1 fine-tuned |%n|---|---|---:|---:|---:|---:|---:|---:|%n",
