@@ -182,7 +182,7 @@ final class SlimmingCommand implements Callable<Integer> {
                 AtomicFiles.write(out.resolve("slim").resolve("plan.txt"),
                         o -> o.write(result.plan().toString().getBytes(StandardCharsets.UTF_8)));
                 row(String.format(Locale.ROOT, "slimming, γ threshold %.4g", result.plan().threshold()),
-                        "λ·Σ|γ|, λ = " + lambda, slimmed.getBlock(), baseMacs, slim[0], slim[1], slim[2]);
+                        "λ·Σ\\|γ\\|, λ = " + lambda, slimmed.getBlock(), baseMacs, slim[0], slim[1], slim[2]);
                 if (!scratch.equals("none")) {
                     double fraction = result.plan().macFraction();
                     int budget = scratch.equals("same") ? epochs + finetuneEpochs
