@@ -27,6 +27,8 @@ import picocli.CommandLine.Option;
             FineGrainedCommand.class,
             ChannelCommand.class,
             DistillCommand.class,
+            LotteryCommand.class,
+            SlimmingCommand.class,
             OnnxCommand.class,
             TorchScriptCommand.class,
             SoakCommand.class,

@@ -64,6 +64,7 @@ public final class TrainingRun {
     private final PrintStream log;
     private final SparsityPlan pruningPlan;
     private final PruningSchedule pruningSchedule;
+    private final PruningMasks fixedMasks;
 
     /** Name of the default loss in the run settings. */
     static final String CROSS_ENTROPY = "cross-entropy";
@@ -84,6 +85,7 @@ public final class TrainingRun {
         this.log = b.log;
         this.pruningPlan = b.pruningPlan;
         this.pruningSchedule = b.pruningSchedule;
+        this.fixedMasks = b.fixedMasks;
     }
 
     /** @return a new builder */
@@ -184,6 +186,10 @@ public final class TrainingRun {
                     .optOnPrune(e -> log.printf("pruning step after epoch %d: sparsity %.4f%n", e,
                             optimizer.getMasks().sparsity())));
         }
+        if (fixedMasks != null) {
+            // A resumed run holds the masks saved with its checkpoint; they are the fixed ones.
+            masked = MaskedOptimizer.install(config, block, savedMasks.orElse(fixedMasks));
+        }
         try (Trainer trainer = model.newTrainer(config)) {
             trainer.initialize(new Shape(1, 3, 32, 32));
             for (int epoch = start + 1; epoch <= settings.epochs(); epoch++) {
@@ -273,6 +279,7 @@ public final class TrainingRun {
         private PrintStream log = System.out;
         private SparsityPlan pruningPlan;
         private PruningSchedule pruningSchedule;
+        private PruningMasks fixedMasks;
         private Loss loss = Loss.softmaxCrossEntropyLoss();
         private String lossName = CROSS_ENTROPY;
         private Block evaluated;
@@ -425,9 +432,23 @@ public final class TrainingRun {
             return this;
         }
 
+        /**
+         * Holds fixed masks exactly for the whole run (a lottery ticket's retraining): the pruned weights
+         * are zeroed before the first step and stay zero.
+         *
+         * @param masks the masks
+         * @return this builder
+         */
+        public Builder optMasks(PruningMasks masks) {
+            this.fixedMasks = Preconditions.checkNotNull(masks, "masks");
+            return this;
+        }
+
         /** @return the run */
         public TrainingRun build() {
             Preconditions.checkState(output != null, "setOutput is required");
+            Preconditions.checkState(fixedMasks == null || pruningPlan == null,
+                    "fixed masks and a pruning schedule exclude each other");
             return new TrainingRun(this);
         }
     }
