@@ -56,8 +56,11 @@ import java.util.Locale;
 public final class AdderConv2d extends AbstractBlock implements CostDescribed {
 
     private static final byte VERSION = 1;
-    /** Default bound on one chunk's broadcast tensor, in elements (64 MiB of float32). */
-    private static final long DEFAULT_CHUNK_ELEMENTS = 16L << 20;
+    /**
+     * Default bound on one chunk's broadcast tensor, in elements (16 MiB of float32): below glibc's
+     * largest mmap threshold, so freed chunks are reused instead of being mapped and faulted in anew.
+     */
+    private static final long DEFAULT_CHUNK_ELEMENTS = 4L << 20;
 
     private final int kernel;
     private final int filters;
@@ -332,7 +335,7 @@ public final class AdderConv2d extends AbstractBlock implements CostDescribed {
 
         /**
          * Bounds the broadcast tensor computed at once (N × output channels of a chunk × C·k² ×
-         * positions); default 16 Mi elements. Changes memory, not results.
+         * positions); default 4 Mi elements. Changes memory, not results.
          *
          * @param elements ≥ 1
          * @return this builder

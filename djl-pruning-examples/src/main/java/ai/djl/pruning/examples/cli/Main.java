@@ -30,6 +30,9 @@ import picocli.CommandLine.Option;
             OnnxCommand.class,
             TorchScriptCommand.class,
             SoakCommand.class,
+            LowRankCommand.class,
+            QuantizeCommand.class,
+            AdderNetCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main {
