@@ -150,45 +150,57 @@ public final class AdderConv2d extends AbstractBlock implements CostDescribed {
      * @return output (N, O, H_out, W_out)
      */
     NDArray value(NDArray x, NDArray w) {
-        try (NDArray xBar = x.stopGradient(); NDArray cols = unfold(xBar); NDArray wBar = w.stopGradient();
-                NDArray w2 = wBar.reshape(filters, -1)) {
-            return distances(cols, w2, null, null).reshape(outputShape(x));
+        try (NDArray xBar = x.stopGradient(); NDArray cols = unfold(xBar); NDArray w2 = flatWeight(w, x, true);
+                NDArray y = distances(cols, w2, null, null)) {
+            return y.reshape(outputShape(x));
         }
     }
 
     /**
+     * The weight as (O, C·k²), attached to the input's manager: results of operations whose first operand
+     * is a parameter would otherwise join the model's manager and live as long as the model.
+     */
+    private NDArray flatWeight(NDArray w, NDArray x, boolean stop) {
+        NDArray flat;
+        if (stop) {
+            try (NDArray wBar = w.stopGradient()) {
+                flat = wBar.reshape(filters, -1);
+            }
+        } else {
+            flat = w.reshape(filters, -1);
+        }
+        flat.attach(x.getManager());
+        return flat;
+    }
+
+    /**
      * The stop-gradient construction: forward value {@code Y_true}, gradients {@code X − W} to the weight
-     * and {@code HardTanh(W − X)} to the input (see the class comment).
+     * and {@code HardTanh(W − X)} to the input (see the class comment). Every intermediate is closed here:
+     * closing a handle does not free what autograd saved for the backward pass.
      */
     NDArray surrogate(NDArray x, NDArray w) {
-        NDArray cols = unfold(x); // tracked: the input gradient flows back through the slices
-        NDArray colsBar = cols.stopGradient();
-        NDArray w2 = w.reshape(filters, -1); // tracked
-        NDArray w2Bar = w2.stopGradient();
         List<NDArray> sx = new ArrayList<>();
-        NDArray yTrue = distances(colsBar, w2Bar, cols, sx);
-        NDArray sX = sx.size() == 1 ? sx.get(0) : NDArrays.concat(new NDList(sx), 1);
-        // S_W = X̄·Wᵀ − ½‖W_o‖², by a (broadcast) matrix product: (O, Ck²) × (N, Ck², L) → (N, O, L).
-        NDArray cross = w2.matMul(colsBar);
-        NDArray half = w2.square().sum(new int[] {1}).mul(0.5f).reshape(1, filters, 1);
-        NDArray s = cross.sub(half).add(sX);
-        NDArray y = yTrue.add(s.sub(s.stopGradient())).reshape(outputShape(x));
-        for (NDArray t : sx) {
-            t.close();
+        try (NDArray cols = unfold(x); // tracked: the input gradient flows back through the slices
+                NDArray colsBar = cols.stopGradient();
+                NDArray w2 = flatWeight(w, x, false); // tracked
+                NDArray w2Bar = w2.stopGradient();
+                NDArray yTrue = distances(colsBar, w2Bar, cols, sx);
+                NDArray sX = sx.size() == 1 ? sx.remove(0) : NDArrays.concat(new NDList(sx), 1);
+                // S_W = X̄·Wᵀ − ½‖W_o‖², by a (broadcast) matrix product: (O, Ck²) × (N, Ck², L) → (N, O, L).
+                NDArray cross = w2.matMul(colsBar);
+                NDArray sq = w2.square();
+                NDArray sqSum = sq.sum(new int[] {1});
+                NDArray halfFlat = sqSum.mul(0.5f);
+                NDArray half = halfFlat.reshape(1, filters, 1);
+                NDArray sW = cross.sub(half);
+                NDArray s = sW.add(sX);
+                NDArray sBar = s.stopGradient();
+                NDArray zero = s.sub(sBar); // exactly 0, carries ∂S
+                NDArray sum = yTrue.add(zero)) {
+            return sum.reshape(outputShape(x));
+        } finally {
+            sx.forEach(NDArray::close);
         }
-        if (sx.size() != 1) {
-            sX.close();
-        }
-        cross.close();
-        half.close();
-        s.close();
-        yTrue.close();
-        colsBar.close();
-        w2Bar.close();
-        // Closing handles does not free what autograd saved for the backward pass.
-        cols.close();
-        w2.close();
-        return y;
     }
 
     /**
@@ -204,7 +216,8 @@ public final class AdderConv2d extends AbstractBlock implements CostDescribed {
         try (NDArray xe = colsBar.expandDims(1)) {
             for (int o0 = 0; o0 < filters; o0 += chunk) {
                 int o1 = Math.min(filters, o0 + chunk);
-                try (NDArray wc = w2Bar.get(new NDIndex(o0 + ":" + o1)).reshape(1, o1 - o0, window, 1);
+                try (NDArray slice = w2Bar.get(new NDIndex(o0 + ":" + o1));
+                        NDArray wc = slice.reshape(1, o1 - o0, window, 1);
                         NDArray d = xe.sub(wc); // X̄ − W, (N, Oc, Ck², L)
                         NDArray abs = d.abs()) {
                     parts.add(abs.sum(new int[] {2}).negi());

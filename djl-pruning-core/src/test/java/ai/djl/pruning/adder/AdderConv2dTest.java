@@ -225,6 +225,28 @@ public class AdderConv2dTest {
         return d;
     }
 
+    /** Training and inference steps leave no array behind on the model's manager (no leak per step). */
+    @Test
+    public void stepsLeaveNothingOnTheModelManager() {
+        try (NDManager model = NDManager.newBaseManager(); NDManager data = NDManager.newBaseManager()) {
+            AdderConv2d adder = AdderConv2d.builder().setKernel(K).setFilters(O).optPadding(1).optChunkElements(500).build();
+            adder.initialize(model, DataType.FLOAT32, new Shape(N, C, H, W));
+            int before = model.getManagedArrays().size();
+            ParameterStore ps = new ParameterStore(model, false);
+            for (int step = 0; step < 3; step++) {
+                try (NDManager batch = data.newSubManager()) {
+                    NDArray x = batch.randomNormal(new Shape(N, C, H, W));
+                    try (GradientCollector gc = model.getEngine().newGradientCollector()) {
+                        NDArray y = adder.forward(ps, new NDList(x), true).singletonOrThrow();
+                        gc.backward(y.sum());
+                    }
+                    adder.forward(ps, new NDList(x), false);
+                }
+            }
+            assertEquals(model.getManagedArrays().size(), before);
+        }
+    }
+
     @Test
     public void adaptiveRateScalesTheAdderGradientOnly() {
         try (NDManager m = NDManager.newBaseManager()) {
