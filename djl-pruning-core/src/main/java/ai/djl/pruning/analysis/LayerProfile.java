@@ -15,6 +15,8 @@ import ai.djl.ndarray.types.Shape;
  * @param memoryAccesses element reads and writes
  * @param known false if the profiler could not cost this block: its MACs, effective MACs and memory
  *     accesses are then unknown, held as 0 here and printed as {@code unknown}
+ * @param operations operations by kind (convolution, fully connected and AdderNet layers; see {@link
+ *     OperationCounts}), null for other layers
  */
 public record LayerProfile(
         String path,
@@ -25,7 +27,8 @@ public record LayerProfile(
         long macs,
         long effectiveMacs,
         long memoryAccesses,
-        boolean known) {
+        boolean known,
+        OperationCounts operations) {
 
     /** @return the fraction of zero parameters, 0 for a layer without parameters */
     public double sparsity() {

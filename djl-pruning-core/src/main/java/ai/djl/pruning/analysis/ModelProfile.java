@@ -54,6 +54,12 @@ import java.util.Locale;
  *       writes its outputs once, {@code |input| + |output|}.
  *   <li>Size in bytes at a bit width: parameters × bits / 8, dense or counting nonzeros only (Lab 1's
  *       {@code get_model_size(count_nonzero_only=True)}).
+ *   <li>Operations by kind ({@link OperationCounts}: multiplications, additions, subtractions,
+ *       absolute values) for convolution, fully connected and AdderNet layers, dense: a convolution's
+ *       output value costs {@code k²C_in} multiplications and {@code k²C_in − 1} additions (+1 for a
+ *       bias); an AdderNet one none, and {@code k²C_in} subtractions and absolute values and
+ *       {@code k²C_in − 1} additions. See {@link #operations()} and {@link #toOperationTable()}; the
+ *       MAC figures are unchanged by them (an AdderNet layer reports 0 MACs: it multiplies nothing).
  * </ul>
  *
  * <p>Known blocks: DJL's {@code Conv1d/2d/3d} (and any {@link Convolution}), {@link Linear}, {@link
@@ -152,6 +158,40 @@ public final class ModelProfile {
         return layers.stream().mapToLong(LayerProfile::effectiveMacs).sum();
     }
 
+    /**
+     * Returns the operations by kind summed over the layers that count them (convolution, fully
+     * connected, AdderNet; see {@link OperationCounts}).
+     *
+     * @return the total
+     */
+    public OperationCounts operations() {
+        return layers.stream().map(LayerProfile::operations).filter(java.util.Objects::nonNull)
+                .reduce(OperationCounts.ZERO, OperationCounts::plus);
+    }
+
+    /**
+     * Returns the layers that count operations by kind, with totals, as fixed-width text.
+     *
+     * @return the table
+     */
+    public String toOperationTable() {
+        StringBuilder sb = new StringBuilder();
+        String format = "%-44s %-16s %16s %16s %16s %16s%n";
+        sb.append(String.format(Locale.ROOT, format, "layer", "type", "multiplications", "additions",
+                "subtractions", "abs values"));
+        for (LayerProfile l : layers) {
+            OperationCounts o = l.operations();
+            if (o != null) {
+                sb.append(String.format(Locale.ROOT, format, l.path(), l.type(), n(o.multiplications()),
+                        n(o.additions()), n(o.subtractions()), n(o.absoluteValues())));
+            }
+        }
+        OperationCounts t = operations();
+        sb.append(String.format(Locale.ROOT, format, "TOTAL", "", n(t.multiplications()), n(t.additions()),
+                n(t.subtractions()), n(t.absoluteValues())));
+        return sb.toString();
+    }
+
     /** @return total memory accesses */
     public long memoryAccesses() {
         return layers.stream().mapToLong(LayerProfile::memoryAccesses).sum();
@@ -240,6 +280,7 @@ public final class ModelProfile {
         totals.addProperty("macs", macs());
         totals.addProperty("effectiveMacs", effectiveMacs());
         totals.addProperty("memoryAccesses", memoryAccesses());
+        totals.add("operations", GSON.toJsonTree(operations()));
         totals.addProperty("sizeBytesFp32", sizeBytes(32));
         totals.addProperty("nonzeroSizeBytesFp32", nonzeroSizeBytes(32));
         totals.addProperty("unknownLayers", unknownLayers().size());
@@ -275,7 +316,8 @@ public final class ModelProfile {
             if (block instanceof CostDescribed custom) {
                 Shape[] out = block.getOutputShapes(in);
                 LayerCost cost = custom.describeCost(in, out, convention);
-                add(block, path, block.getClass().getSimpleName(), out, cost.macs(), cost.memoryAccesses(), true);
+                add(block, path, block.getClass().getSimpleName(), out, cost.macs(), cost.memoryAccesses(), true,
+                        false, cost.operations());
                 return out;
             }
             if (block instanceof SymbolBlock) {
@@ -283,7 +325,7 @@ public final class ModelProfile {
                 // listed parameters are the graph's parameters (buffers such as BatchNorm running
                 // statistics are not listed), counted whether or not they are frozen.
                 Shape[] out = block.getOutputShapes(in);
-                add(block, path, block.getClass().getSimpleName(), out, 0, 0, false, true);
+                add(block, path, block.getClass().getSimpleName(), out, 0, 0, false, true, null);
                 return out;
             }
             if (block instanceof ResidualBlock residual) {
@@ -300,7 +342,7 @@ public final class ModelProfile {
                 }
                 long n = x[0].size();
                 addRow(BlockPaths.join(path, "add"), residual.isReluAfterAdd() ? "residual add + ReLU" : "residual add", x[0],
-                        0, 0, elementwise(n), elementwise(n), 3 * n, true);
+                        0, 0, elementwise(n), elementwise(n), 3 * n, true, null);
                 return x;
             }
             if (block instanceof SequentialBlock) {
@@ -324,11 +366,11 @@ public final class ModelProfile {
                 KnownOps.Join join = KnownOps.identify(parallel, branches.toArray(new Shape[0])).orElse(null);
                 long n = out[0].size();
                 if (join == null) {
-                    addRow(BlockPaths.join(path, "join"), "ParallelBlock join", out[0], 0, 0, 0, 0, 0, false);
+                    addRow(BlockPaths.join(path, "join"), "ParallelBlock join", out[0], 0, 0, 0, 0, 0, false, null);
                 } else {
                     long macs = join == KnownOps.Join.CONCAT ? 0 : elementwise(n);
                     addRow(BlockPaths.join(path, "join"), "join " + join.name().toLowerCase(Locale.ROOT), out[0], 0, 0,
-                            macs, macs, branchElements + n, true);
+                            macs, macs, branchElements + n, true, null);
                 }
                 return out;
             }
@@ -337,12 +379,15 @@ public final class ModelProfile {
             long outSize = out[0].size();
             String type = block.getClass().getSimpleName();
             if (block instanceof Convolution conv) {
-                long macs = outSize / conv.getFilters() * weight(block).size();
-                add(block, path, type, out, macs, 2 * macs + outSize, true);
+                NDArray w = weight(block);
+                long macs = outSize / conv.getFilters() * w.size();
+                add(block, path, type, out, macs, 2 * macs + outSize, true, false,
+                        OperationCounts.multiplyAccumulate(outSize, w.size() / w.getShape().get(0), hasBias(block)));
             } else if (block instanceof Linear) {
                 NDArray w = weight(block);
                 long macs = outSize / w.getShape().get(0) * w.size();
-                add(block, path, type, out, macs, 2 * macs + outSize, true);
+                add(block, path, type, out, macs, 2 * macs + outSize, true, false,
+                        OperationCounts.multiplyAccumulate(outSize, w.size() / w.getShape().get(0), hasBias(block)));
             } else if (block instanceof BatchNorm || block instanceof GlobalAvgPool2d || block instanceof AvgPool2d) {
                 add(block, path, type, out, elementwise(outSize), inSize + outSize, true);
             } else if (block instanceof Relu || block instanceof Elementwise || block instanceof MaxPool2d
@@ -370,11 +415,16 @@ public final class ModelProfile {
         }
 
         private void add(Block block, String path, String type, Shape[] out, long macs, long memory, boolean known) {
-            add(block, path, type, out, macs, memory, known, false);
+            add(block, path, type, out, macs, memory, known, false, null);
+        }
+
+        private static boolean hasBias(Block block) {
+            return block.getDirectParameters().stream()
+                    .anyMatch(p -> p.getValue().getType() == Parameter.Type.BIAS);
         }
 
         private void add(Block block, String path, String type, Shape[] out, long macs, long memory, boolean known,
-                boolean countFrozen) {
+                boolean countFrozen, OperationCounts operations) {
             long params = 0;
             long nonzero = 0;
             for (Pair<String, Parameter> p : block.getDirectParameters()) {
@@ -389,12 +439,13 @@ public final class ModelProfile {
             if (w != null && w.size() > 0) {
                 effective = Math.round(macs * ((double) nonzero(w) / w.size()));
             }
-            addRow(path.isEmpty() ? "(root)" : path, type, out[0], params, nonzero, macs, effective, memory, known);
+            addRow(path.isEmpty() ? "(root)" : path, type, out[0], params, nonzero, macs, effective, memory, known,
+                    operations);
         }
 
         private void addRow(String path, String type, Shape out, long params, long nonzero, long macs,
-                long effective, long memory, boolean known) {
-            rows.add(new LayerProfile(path, type, out, params, nonzero, macs, effective, memory, known));
+                long effective, long memory, boolean known, OperationCounts operations) {
+            rows.add(new LayerProfile(path, type, out, params, nonzero, macs, effective, memory, known, operations));
         }
 
         private static List<Pair<String, Block>> children(Block block) {

@@ -13,6 +13,7 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
+import ai.djl.pruning.adder.AdderConv2d;
 import ai.djl.util.Pair;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,8 +29,9 @@ import com.google.gson.JsonObject;
  * plus its parameters and rebuilt without the original code guessing its widths.
  *
  * <p>Known blocks: {@link NamedSequentialBlock}, {@link SequentialBlock}, {@link ResidualBlock},
- * {@link Conv2d}, {@link BatchNorm} (with its ε and momentum), {@link Linear}, {@link Relu}, {@link
- * Elementwise}, {@link AvgPool2d}, {@link MaxPool2d}, {@link GlobalAvgPool2d}, {@link ChannelShuffle}, {@link ZeroPadShortcut}, DJL's {@link ParallelBlock} and {@link
+ * {@link Conv2d}, {@link AdderConv2d}, {@link BatchNorm} (with its ε and momentum), {@link Linear}, {@link Relu},
+ * {@link Elementwise}, {@link AvgPool2d}, {@link MaxPool2d}, {@link GlobalAvgPool2d}, {@link ChannelShuffle},
+ * {@link ZeroPadShortcut}, DJL's {@link ParallelBlock} and {@link
  * LambdaBlock} when {@link KnownOps} identifies their operation, and parameter-free {@link ChannelMapping}
  * blocks (rebuilt by class name). Others are refused with their name.
  */
@@ -81,6 +83,12 @@ public final class BlockSpec {
             o.addProperty("filters", c.getFilters());
             o.addProperty("groups", c.getGroups());
             o.addProperty("bias", c.isIncludeBias());
+        } else if (block instanceof AdderConv2d a) {
+            o.addProperty("type", "AdderConv2d");
+            o.addProperty("kernel", a.getKernel());
+            o.addProperty("filters", a.getFilters());
+            o.addProperty("stride", a.getStride());
+            o.addProperty("padding", a.getPadding());
         } else if (block instanceof BatchNorm) {
             o.addProperty("type", "BatchNorm");
             // DJL offers no getters; without these a rebuilt BatchNorm would silently use the defaults.
@@ -201,6 +209,10 @@ public final class BlockSpec {
                         .optPadding(shape(spec.get("padding"))).optDilation(shape(spec.get("dilation")))
                         .setFilters(spec.get("filters").getAsInt()).optGroups(spec.get("groups").getAsInt())
                         .optBias(spec.get("bias").getAsBoolean()).build();
+            case "AdderConv2d":
+                return AdderConv2d.builder().setKernel(spec.get("kernel").getAsInt())
+                        .setFilters(spec.get("filters").getAsInt()).optStride(spec.get("stride").getAsInt())
+                        .optPadding(spec.get("padding").getAsInt()).build();
             case "BatchNorm": {
                 BatchNorm.BaseBuilder<?> b = BatchNorm.builder();
                 if (spec.has("epsilon")) {

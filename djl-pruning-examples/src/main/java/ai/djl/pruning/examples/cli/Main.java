@@ -33,6 +33,9 @@ import picocli.CommandLine.Option;
             TorchScriptCommand.class,
             SoakCommand.class,
             PipelineCommand.class,
+            LowRankCommand.class,
+            QuantizeCommand.class,
+            AdderNetCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main {

@@ -73,6 +73,7 @@ public final class TrainingRun {
     private final Block evaluated;
     private final int checkpointSteps;
     private final List<TrainingListener> listeners;
+    private final java.util.function.BiFunction<Optimizer, Block, Optimizer> optimizerWrapper;
 
     private TrainingRun(Builder b) {
         this.settings = new Settings(b.epochs, b.learningRate, b.momentum, b.weightDecay, b.schedule.name(),
@@ -86,6 +87,7 @@ public final class TrainingRun {
         this.pruningPlan = b.pruningPlan;
         this.pruningSchedule = b.pruningSchedule;
         this.fixedMasks = b.fixedMasks;
+        this.optimizerWrapper = b.optimizerWrapper;
     }
 
     /** @return a new builder */
@@ -165,12 +167,13 @@ public final class TrainingRun {
                 LearningRateSchedule.Kind.valueOf(settings.schedule()), settings.learningRate(), totalSteps,
                 stepsPerEpoch * start + skip);
         EpochStatsListener stats = new EpochStatsListener();
+        Optimizer sgd = Optimizer.sgd()
+                .setLearningRateTracker(lr)
+                .optMomentum(settings.momentum())
+                .optWeightDecays(settings.weightDecay())
+                .build();
         DefaultTrainingConfig config = new DefaultTrainingConfig(loss)
-                .optOptimizer(Optimizer.sgd()
-                        .setLearningRateTracker(lr)
-                        .optMomentum(settings.momentum())
-                        .optWeightDecays(settings.weightDecay())
-                        .build())
+                .optOptimizer(optimizerWrapper == null ? sgd : optimizerWrapper.apply(sgd, block))
                 .addTrainingListeners(TrainingListener.Defaults.logging())
                 .addTrainingListeners(stats)
                 .addTrainingListeners(listeners.toArray(TrainingListener[]::new));
@@ -285,8 +288,21 @@ public final class TrainingRun {
         private Block evaluated;
         private int checkpointSteps = 100;
         private final List<TrainingListener> listeners = new ArrayList<>();
+        private java.util.function.BiFunction<Optimizer, Block, Optimizer> optimizerWrapper;
 
         private Builder() {}
+
+        /**
+         * Wraps the run's SGD optimizer (for example in AdderNet's {@code AdaptiveLearningRate}); the
+         * wrapper is not part of the run's saved settings, so give such runs their own output folder.
+         *
+         * @param wrapper (SGD, trained block) → the optimizer to use
+         * @return this builder
+         */
+        public Builder optOptimizerWrapper(java.util.function.BiFunction<Optimizer, Block, Optimizer> wrapper) {
+            this.optimizerWrapper = Preconditions.checkNotNull(wrapper, "wrapper");
+            return this;
+        }
 
         /**
          * Adds listeners to the training configuration (beside logging, statistics and pruning).
