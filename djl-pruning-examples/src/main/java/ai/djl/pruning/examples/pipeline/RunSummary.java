@@ -128,7 +128,7 @@ public record RunSummary(
             for (LayerProfile b : before.layers()) {
                 LayerProfile c = a.get(b.path());
                 if (b.params() > 0 && c != null) {
-                    String weight = names.get(b.path() + "_weight");
+                    String weight = names.getOrDefault(b.path() + "_weight", names.get(b.path() + "_gamma"));
                     rows.add(new LayerRow(weight == null ? b.path() : weight.replaceAll("\\.weight$", ""), b.type(),
                             b.outputShape().toString(), c.outputShape().toString(),
                             b.params(), c.params(), c.nonzeroParams()));
