@@ -1,8 +1,6 @@
 package ai.djl.pruning.quantization;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -19,10 +17,8 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -167,28 +163,7 @@ public final class QuantizedParameterFile {
         Map<String, Shape> shapes = new LinkedHashMap<>();
         Map<String, Int8Tensor> quantized = new LinkedHashMap<>();
         read(file, values, shapes, quantized);
-        List<String> problems = new ArrayList<>();
-        Map<String, Parameter> params = new LinkedHashMap<>();
-        for (Pair<String, Parameter> p : block.getParameters()) {
-            params.put(p.getKey(), p.getValue());
-            Shape expected = p.getValue().getArray().getShape();
-            if (!shapes.containsKey(p.getKey())) {
-                problems.add("missing parameter " + p.getKey());
-            } else if (!shapes.get(p.getKey()).equals(expected)) {
-                problems.add(String.format("shape mismatch for %s: file has %s, block expects %s", p.getKey(),
-                        shapes.get(p.getKey()), expected));
-            }
-        }
-        shapes.keySet().stream().filter(k -> !params.containsKey(k)).forEach(k -> problems.add("unexpected parameter " + k));
-        if (!problems.isEmpty()) {
-            throw new CheckpointException(file + " does not fit the block; no parameter was changed", problems);
-        }
-        values.forEach((name, v) -> {
-            NDArray a = params.get(name).getArray();
-            try (NDManager scope = a.getManager().newSubManager()) {
-                ParameterWrites.set(a, new NDIndex("..."), scope.create(v, a.getShape()).toDevice(a.getDevice(), false));
-            }
-        });
+        ParameterWrites.setAllChecked(file, block, shapes, values);
     }
 
     private static void read(Path file, Map<String, float[]> values, Map<String, Shape> shapes,

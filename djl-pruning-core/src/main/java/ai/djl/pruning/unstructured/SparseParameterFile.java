@@ -2,8 +2,6 @@ package ai.djl.pruning.unstructured;
 
 import ai.djl.pruning.nn.ParameterWrites;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -19,10 +17,8 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -142,27 +138,6 @@ public final class SparseParameterFile {
         } catch (EOFException e) {
             throw new CheckpointException(file + " is truncated", e);
         }
-        List<String> problems = new ArrayList<>();
-        Map<String, Parameter> params = new LinkedHashMap<>();
-        for (Pair<String, Parameter> p : block.getParameters()) {
-            params.put(p.getKey(), p.getValue());
-            Shape expected = p.getValue().getArray().getShape();
-            if (!shapes.containsKey(p.getKey())) {
-                problems.add("missing parameter " + p.getKey());
-            } else if (!shapes.get(p.getKey()).equals(expected)) {
-                problems.add(String.format("shape mismatch for %s: file has %s, block expects %s", p.getKey(),
-                        shapes.get(p.getKey()), expected));
-            }
-        }
-        shapes.keySet().stream().filter(k -> !params.containsKey(k)).forEach(k -> problems.add("unexpected parameter " + k));
-        if (!problems.isEmpty()) {
-            throw new CheckpointException(file + " does not fit the block; no parameter was changed", problems);
-        }
-        values.forEach((name, v) -> {
-            NDArray a = params.get(name).getArray();
-            try (NDManager scope = a.getManager().newSubManager()) {
-                ParameterWrites.set(a, new NDIndex("..."), scope.create(v, a.getShape()).toDevice(a.getDevice(), false));
-            }
-        });
+        ParameterWrites.setAllChecked(file, block, shapes, values);
     }
 }
