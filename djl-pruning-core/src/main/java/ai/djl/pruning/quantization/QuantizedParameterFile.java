@@ -8,6 +8,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.pruning.io.AtomicFiles;
 import ai.djl.pruning.io.CheckpointException;
 import ai.djl.pruning.nn.ParameterWrites;
+import ai.djl.pruning.unstructured.SparseParameterFile;
 import ai.djl.util.Pair;
 import com.google.common.base.Preconditions;
 import java.io.BufferedInputStream;
@@ -33,6 +34,7 @@ public final class QuantizedParameterFile {
 
     private static final int MAGIC = 0x514E5438; // "QNT8"
     private static final int VERSION = 1;
+    // Float tensors use SparseParameterFile's encodings 0 (dense) and 1 (bitmask).
     private static final byte FLOAT_DENSE = 0;
     private static final byte FLOAT_BITMASK = 1;
     private static final byte INT8_DENSE = 2;
@@ -69,7 +71,7 @@ public final class QuantizedParameterFile {
                 } else {
                     Preconditions.checkArgument(a.getDataType() == DataType.FLOAT32,
                             "%s is %s; only float32 parameters are supported", p.getKey(), a.getDataType());
-                    writeFloat(out, a.toFloatArray());
+                    SparseParameterFile.writeFloats(out, a.toFloatArray());
                 }
             }
             out.flush();
@@ -95,43 +97,12 @@ public final class QuantizedParameterFile {
             out.writeFloat(s);
         }
         if (sparse) {
-            long[] words = mask.toLongArray();
-            out.writeInt(words.length);
-            for (long w : words) {
-                out.writeLong(w);
-            }
+            SparseParameterFile.writeMask(out, mask);
             for (int i = mask.nextSetBit(0); i >= 0; i = mask.nextSetBit(i + 1)) {
                 out.writeByte(v[i]);
             }
         } else {
             out.write(v);
-        }
-    }
-
-    private static void writeFloat(DataOutputStream out, float[] v) throws IOException {
-        BitSet mask = new BitSet(v.length);
-        int nonzero = 0;
-        for (int i = 0; i < v.length; i++) {
-            if (Float.floatToRawIntBits(v[i]) != 0) {
-                mask.set(i);
-                nonzero++;
-            }
-        }
-        if (4L + 8L * ((v.length + 63) / 64) + 4L * nonzero < 4L * v.length) {
-            out.writeByte(FLOAT_BITMASK);
-            long[] words = mask.toLongArray();
-            out.writeInt(words.length);
-            for (long w : words) {
-                out.writeLong(w);
-            }
-            for (int i = mask.nextSetBit(0); i >= 0; i = mask.nextSetBit(i + 1)) {
-                out.writeFloat(v[i]);
-            }
-        } else {
-            out.writeByte(FLOAT_DENSE);
-            for (float f : v) {
-                out.writeFloat(f);
-            }
         }
     }
 
@@ -194,7 +165,7 @@ public final class QuantizedParameterFile {
                     }
                     byte[] q = new byte[n];
                     if (encoding == INT8_BITMASK) {
-                        BitSet mask = readMask(in);
+                        BitSet mask = SparseParameterFile.readMask(in);
                         for (int i = mask.nextSetBit(0); i >= 0; i = mask.nextSetBit(i + 1)) {
                             q[i] = in.readByte();
                         }
@@ -209,17 +180,8 @@ public final class QuantizedParameterFile {
                     }
                     quantized.put(name, tensor);
                     v = tensor.dequantize();
-                } else if (encoding == FLOAT_BITMASK) {
-                    v = new float[n];
-                    BitSet mask = readMask(in);
-                    for (int i = mask.nextSetBit(0); i >= 0; i = mask.nextSetBit(i + 1)) {
-                        v[i] = in.readFloat();
-                    }
-                } else if (encoding == FLOAT_DENSE) {
-                    v = new float[n];
-                    for (int i = 0; i < n; i++) {
-                        v[i] = in.readFloat();
-                    }
+                } else if (encoding == FLOAT_BITMASK || encoding == FLOAT_DENSE) {
+                    v = SparseParameterFile.readFloats(in, encoding, n);
                 } else {
                     throw new CheckpointException(file + ": unknown encoding " + encoding + " for " + name);
                 }
@@ -229,13 +191,5 @@ public final class QuantizedParameterFile {
         } catch (EOFException e) {
             throw new CheckpointException(file + " is truncated", e);
         }
-    }
-
-    private static BitSet readMask(DataInputStream in) throws IOException {
-        long[] words = new long[in.readInt()];
-        for (int w = 0; w < words.length; w++) {
-            words[w] = in.readLong();
-        }
-        return BitSet.valueOf(words);
     }
 }

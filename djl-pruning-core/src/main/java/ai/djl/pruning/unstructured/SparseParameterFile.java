@@ -1,6 +1,5 @@
 package ai.djl.pruning.unstructured;
 
-import ai.djl.pruning.nn.ParameterWrites;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -8,6 +7,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.pruning.io.AtomicFiles;
 import ai.djl.pruning.io.CheckpointException;
+import ai.djl.pruning.nn.ParameterWrites;
 import ai.djl.util.Pair;
 import com.google.common.base.Preconditions;
 import java.io.BufferedInputStream;
@@ -60,32 +60,7 @@ public final class SparseParameterFile {
                 for (long d : dims) {
                     out.writeLong(d);
                 }
-                int nonzero = 0;
-                BitSet mask = new BitSet(v.length);
-                for (int i = 0; i < v.length; i++) {
-                    // Bit pattern, not value: -0.0 must come back as -0.0.
-                    if (Float.floatToRawIntBits(v[i]) != 0) {
-                        mask.set(i);
-                        nonzero++;
-                    }
-                }
-                long sparseBytes = 4L + 8L * ((v.length + 63) / 64) + 4L * nonzero;
-                if (sparseBytes < 4L * v.length) {
-                    out.writeByte(BITMASK);
-                    long[] words = mask.toLongArray();
-                    out.writeInt(words.length);
-                    for (long w : words) {
-                        out.writeLong(w);
-                    }
-                    for (int i = mask.nextSetBit(0); i >= 0; i = mask.nextSetBit(i + 1)) {
-                        out.writeFloat(v[i]);
-                    }
-                } else {
-                    out.writeByte(DENSE);
-                    for (float f : v) {
-                        out.writeFloat(f);
-                    }
-                }
+                writeFloats(out, v);
             }
             out.flush();
         });
@@ -114,24 +89,11 @@ public final class SparseParameterFile {
                     dims[d] = in.readLong();
                 }
                 Shape shape = new Shape(dims);
-                float[] v = new float[Math.toIntExact(shape.size())];
                 byte encoding = in.readByte();
-                if (encoding == BITMASK) {
-                    long[] words = new long[in.readInt()];
-                    for (int w = 0; w < words.length; w++) {
-                        words[w] = in.readLong();
-                    }
-                    BitSet mask = BitSet.valueOf(words);
-                    for (int i = mask.nextSetBit(0); i >= 0; i = mask.nextSetBit(i + 1)) {
-                        v[i] = in.readFloat();
-                    }
-                } else if (encoding == DENSE) {
-                    for (int i = 0; i < v.length; i++) {
-                        v[i] = in.readFloat();
-                    }
-                } else {
+                if (encoding != BITMASK && encoding != DENSE) {
                     throw new CheckpointException(file + ": unknown encoding " + encoding + " for " + name);
                 }
+                float[] v = readFloats(in, encoding, Math.toIntExact(shape.size()));
                 values.put(name, v);
                 shapes.put(name, shape);
             }
@@ -139,5 +101,94 @@ public final class SparseParameterFile {
             throw new CheckpointException(file + " is truncated", e);
         }
         ParameterWrites.setAllChecked(file, block, shapes, values);
+    }
+
+    /**
+     * Writes one float tensor as its encoding byte ({@code 0} dense, {@code 1} bitmask) and data, choosing
+     * the bitmask + nonzero values when that is smaller. The int8 parameter file stores its float tensors
+     * the same way.
+     *
+     * @param out the stream
+     * @param v the values
+     * @throws IOException on write errors
+     */
+    public static void writeFloats(DataOutputStream out, float[] v) throws IOException {
+        int nonzero = 0;
+        BitSet mask = new BitSet(v.length);
+        for (int i = 0; i < v.length; i++) {
+            // Bit pattern, not value: -0.0 must come back as -0.0.
+            if (Float.floatToRawIntBits(v[i]) != 0) {
+                mask.set(i);
+                nonzero++;
+            }
+        }
+        long sparseBytes = 4L + 8L * ((v.length + 63) / 64) + 4L * nonzero;
+        if (sparseBytes < 4L * v.length) {
+            out.writeByte(BITMASK);
+            writeMask(out, mask);
+            for (int i = mask.nextSetBit(0); i >= 0; i = mask.nextSetBit(i + 1)) {
+                out.writeFloat(v[i]);
+            }
+        } else {
+            out.writeByte(DENSE);
+            for (float f : v) {
+                out.writeFloat(f);
+            }
+        }
+    }
+
+    /**
+     * Reads one float tensor written by {@link #writeFloats}, after its encoding byte.
+     *
+     * @param in the stream
+     * @param encoding {@code 0} dense or {@code 1} bitmask
+     * @param n the number of elements
+     * @return the values
+     * @throws IOException on read errors
+     */
+    public static float[] readFloats(DataInputStream in, byte encoding, int n) throws IOException {
+        Preconditions.checkArgument(encoding == DENSE || encoding == BITMASK, "not a float encoding: %s", encoding);
+        float[] v = new float[n];
+        if (encoding == BITMASK) {
+            BitSet mask = readMask(in);
+            for (int i = mask.nextSetBit(0); i >= 0; i = mask.nextSetBit(i + 1)) {
+                v[i] = in.readFloat();
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                v[i] = in.readFloat();
+            }
+        }
+        return v;
+    }
+
+    /**
+     * Writes a bitmask as its word count and 64-bit words.
+     *
+     * @param out the stream
+     * @param mask the mask
+     * @throws IOException on write errors
+     */
+    public static void writeMask(DataOutputStream out, BitSet mask) throws IOException {
+        long[] words = mask.toLongArray();
+        out.writeInt(words.length);
+        for (long w : words) {
+            out.writeLong(w);
+        }
+    }
+
+    /**
+     * Reads a bitmask written by {@link #writeMask}.
+     *
+     * @param in the stream
+     * @return the mask
+     * @throws IOException on read errors
+     */
+    public static BitSet readMask(DataInputStream in) throws IOException {
+        long[] words = new long[in.readInt()];
+        for (int w = 0; w < words.length; w++) {
+            words[w] = in.readLong();
+        }
+        return BitSet.valueOf(words);
     }
 }
