@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import ai.djl.pruning.nn.ProbeInputs;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.translate.TranslateException;
@@ -68,7 +69,7 @@ public final class LatencyBenchmark {
             List<LatencyResult> results = new ArrayList<>();
             ParameterStore store = new ParameterStore(manager, false);
             for (int batch : batchSizes) {
-                NDArray input = manager.randomNormal(new Shape(batch).addAll(sampleShape));
+                NDArray input = ProbeInputs.gaussian(manager, new Shape(batch).addAll(sampleShape), batch);
                 double[] times = time(() -> pass(block, store, input));
                 input.close();
                 results.add(summarise(batch, pytorch ? JniUtils.getNumThreads() : -1, times));

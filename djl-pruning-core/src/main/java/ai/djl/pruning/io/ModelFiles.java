@@ -1,5 +1,6 @@
 package ai.djl.pruning.io;
 
+import ai.djl.pruning.nn.ProbeInputs;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -84,7 +85,7 @@ public final class ModelFiles {
         } catch (JsonParseException | IllegalStateException | IllegalArgumentException | NullPointerException e) {
             throw new CheckpointException(arch + " is not a valid architecture file: " + e.getMessage(), e);
         }
-        block.initialize(manager, DataType.FLOAT32, inputShape);
+        ProbeInputs.initializeForOverwrite(block, manager, inputShape);
         ParameterFiles.load(dir.resolve(PARAMETERS), block);
         return block;
     }

@@ -1,5 +1,6 @@
 package ai.djl.pruning.lowrank;
 
+import ai.djl.pruning.nn.ProbeInputs;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -254,7 +255,7 @@ public final class LowRankFactorizer {
             replace(block, spec, "", todo);
         }
         Block copy = BlockSpec.build(spec);
-        copy.initialize(manager, DataType.FLOAT32, inputShape);
+        ProbeInputs.initializeForOverwrite(copy, manager, inputShape);
 
         Map<String, NDArray> source = new HashMap<>();
         for (Pair<String, Parameter> p : block.getParameters()) {

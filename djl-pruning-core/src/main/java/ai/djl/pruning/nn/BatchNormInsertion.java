@@ -59,7 +59,7 @@ public final class BatchNormInsertion {
         JsonObject spec = BlockSpec.describe(block);
         insert(spec);
         Block out = BlockSpec.build(spec);
-        out.initialize(manager, DataType.FLOAT32, inputShape);
+        ProbeInputs.initializeForOverwrite(out, manager, inputShape);
         copyParameters(block, out);
         Set<String> paths = new LinkedHashSet<>();
         collect(out, "", paths);

@@ -151,7 +151,7 @@ public final class BlockSpec {
     public static Block copy(Block block, Shape inputShape, NDManager manager) {
         Preconditions.checkArgument(block.isInitialized(), "initialise the block before copying it");
         Block copy = build(describe(block));
-        copy.initialize(manager, DataType.FLOAT32, inputShape);
+        ProbeInputs.initializeForOverwrite(copy, manager, inputShape);
         List<Pair<String, Parameter>> from = block.getParameters().stream().toList();
         List<Pair<String, Parameter>> to = copy.getParameters().stream().toList();
         Preconditions.checkState(from.size() == to.size(), "copy has %s parameters, the block %s", to.size(), from.size());

@@ -110,8 +110,7 @@ public final class KnownOps {
             return Optional.empty();
         }
         try (NDManager m = NDManager.newBaseManager()) {
-            m.getEngine().setRandomSeed(4321);
-            NDArray x = m.randomNormal(in[0]);
+            NDArray x = ProbeInputs.gaussian(m, in[0], 4321);
             NDArray y = block.forward(new ParameterStore(m, false), new NDList(x), false).singletonOrThrow();
             for (Lambda op : Lambda.values()) {
                 if (matches(y, () -> op.op.apply(x))) {
@@ -132,11 +131,11 @@ public final class KnownOps {
     public static Optional<Join> identify(ParallelBlock block, Shape[] branchShapes) {
         Function<List<NDList>, NDList> f = joinFunction(block);
         try (NDManager m = NDManager.newBaseManager()) {
-            m.getEngine().setRandomSeed(4321);
             List<NDList> lists = new ArrayList<>();
             List<NDArray> xs = new ArrayList<>();
+            long seed = 4321;
             for (Shape s : branchShapes) {
-                NDArray x = m.randomNormal(s);
+                NDArray x = ProbeInputs.gaussian(m, s, seed++);
                 xs.add(x);
                 lists.add(new NDList(x));
             }

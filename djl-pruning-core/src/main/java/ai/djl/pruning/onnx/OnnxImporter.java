@@ -1,5 +1,6 @@
 package ai.djl.pruning.onnx;
 
+import ai.djl.pruning.nn.ProbeInputs;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -154,7 +155,7 @@ public final class OnnxImporter {
             NamedSequentialBlock root = new NamedSequentialBlock();
             Shape out = convert(input.getName(), output, inputShape, root);
             Preconditions.checkState(out != null, "no path from input to output");
-            root.initialize(manager, DataType.FLOAT32, inputShape);
+            ProbeInputs.initializeForOverwrite(root, manager, inputShape);
             loadWeights(manager);
             return new OnnxImport(root, inputShape, input.getName(), output);
         }

@@ -1,5 +1,6 @@
 package ai.djl.pruning.structured;
 
+import ai.djl.pruning.nn.ProbeInputs;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -303,7 +304,7 @@ public final class ChannelPruner {
             ToLongFunction<ModelProfile> cost) {
         try (NDManager scope = manager.newSubManager()) {
             Block trial = rebuild(spec, keepIndices(plan, plan.pruned()));
-            trial.initialize(scope, DataType.FLOAT32, plan.graph().inputShape());
+            ProbeInputs.initializeForOverwrite(trial, scope, plan.graph().inputShape());
             return cost.applyAsLong(ModelProfile.of(trial, plan.graph().inputShape(), MacConvention.CONV_LINEAR));
         }
     }
@@ -399,7 +400,7 @@ public final class ChannelPruner {
 
     static Block rebuildAndCopy(Block block, Shape inputShape, Map<String, Keep> keep, NDManager manager) {
         Block copy = rebuild(BlockSpec.describe(block), keep);
-        copy.initialize(manager, DataType.FLOAT32, inputShape);
+        ProbeInputs.initializeForOverwrite(copy, manager, inputShape);
         Map<String, Parameter> target = new HashMap<>();
         for (Pair<String, Parameter> p : copy.getParameters()) {
             target.put(p.getKey(), p.getValue());
