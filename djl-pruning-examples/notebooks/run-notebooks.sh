@@ -64,6 +64,15 @@ if [[ ! -f "$kernel_jar" ]]; then
   exit 2
 fi
 
+# Engine set-up, as bin/djl-pruning does it: the kernel JVM gets the fastest configuration whose numerical
+# self-check passes on this CPU (cached per machine). A configuration already in the environment (the Maven
+# test JVM's, or the user's) is checked instead of replaced.
+if ! setup="$(java -cp "${classpath//;/:}" ai.djl.pruning.engine.EngineSetupMain --print-env)"; then
+  echo "run-notebooks.sh: no engine configuration computes correct numbers here (see above)" >&2
+  exit 3
+fi
+eval "$setup"
+
 # A project-local kernelspec: the kernel runs the notebook code in its own JVM, offline.
 spec="$module/target/jupyter/kernels/djl-pruning-java"
 mkdir -p "$spec" "$out"
@@ -82,6 +91,8 @@ json() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')"; } #
   echo '  "env": {'
   echo "    \"RJK_CLASSPATH\": $(json "$classpath"),"
   echo "    \"DJL_PRUNING_SHARED\": $(json "$shared"),"
+  echo "    \"ONEDNN_MAX_CPU_ISA\": $(json "$ONEDNN_MAX_CPU_ISA"),"
+  echo "    \"DJL_PRUNING_ONEDNN\": $(json "$DJL_PRUNING_ONEDNN"),"
   echo '    "OPT_OUT_TRACKING": "true",'
   echo '    "DJL_DISABLE_PROGRESS_BAR": "true"'
   echo '  }'

@@ -3,6 +3,7 @@ package ai.djl.pruning.engine;
 import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableMap;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -50,7 +51,10 @@ public record EngineConfiguration(String name, Map<String, String> environment) 
     /** @return e.g. {@code sse41 (ONEDNN_MAX_CPU_ISA=SSE41, DJL_PRUNING_ONEDNN=on)} */
     @Override
     public String toString() {
-        return name + " (" + environment.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
-                .collect(Collectors.joining(", ")) + ")";
+        // The oneDNN cap first, whatever order the map came in (a cached decision's is alphabetical).
+        return name + " (" + environment.entrySet().stream()
+                .sorted(Comparator.comparing((Map.Entry<String, String> e) -> !e.getKey().equals(ISA_VARIABLE))
+                        .thenComparing(Map.Entry::getKey))
+                .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(", ")) + ")";
     }
 }

@@ -46,6 +46,11 @@ public record MachineKey(String cpu, String flagsHash, String libtorch, int chec
         return new MachineKey(cpu, hash, libtorchBuild(), CHECK_VERSION);
     }
 
+    /** @return this machine's CPU feature flags, space-separated (empty when unknown) */
+    public static String cpuFlags() {
+        return cpuInfo(Paths.get("/proc/cpuinfo")).getOrDefault("flags", "");
+    }
+
     /** @return a file name for this key: a hash of every field */
     public String fileName() {
         return Hashing.sha256().hashString(toString(), StandardCharsets.UTF_8).toString().substring(0, 24)

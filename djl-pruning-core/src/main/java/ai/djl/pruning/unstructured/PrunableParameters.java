@@ -40,7 +40,7 @@ public final class PrunableParameters {
      */
     public static ImmutableMap<String, Parameter> select(Block block, String pattern) {
         Preconditions.checkArgument(block.isInitialized(), "initialise the block first");
-        Map<String, String> names = TorchParameterNames.of(block);
+        Map<String, String> names = TorchParameterNames.aliases(block);
         Predicate<String> match = pattern == null ? s -> true : Pattern.compile(pattern).asPredicate();
         ImmutableMap.Builder<String, Parameter> out = ImmutableMap.builder();
         for (Pair<String, Parameter> p : block.getParameters()) {

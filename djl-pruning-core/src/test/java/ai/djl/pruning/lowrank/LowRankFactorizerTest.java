@@ -5,6 +5,7 @@ import static org.testng.Assert.assertThrows;
 import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -102,6 +103,8 @@ public class LowRankFactorizerTest {
 
     @Test
     public void errorDecreasesWithRank() {
+        // Output error need not fall monotonically for every random net: a fixed seed makes the test one case.
+        Engine.getInstance().setRandomSeed(1234);
         try (NDManager m = NDManager.newBaseManager()) {
             Block net = net(m);
             NDArray x = m.randomNormal(IN);

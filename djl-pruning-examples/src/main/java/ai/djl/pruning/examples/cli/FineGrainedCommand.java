@@ -177,7 +177,7 @@ final class FineGrainedCommand implements Callable<Integer> {
             String json = scan.toJson();
             AtomicFiles.write(scanFile, o -> o.write(json.getBytes(StandardCharsets.UTF_8)));
             Files.writeString(out.resolve("scan.csv"), scan.toCsv());
-            Plots.sensitivityCurves(scan, TorchParameterNames.of(block), out.resolve("sensitivity.png"));
+            Plots.sensitivityCurves(scan, TorchParameterNames.aliases(block), out.resolve("sensitivity.png"));
         }
         SparsityAllocator.Allocation a = SparsityAllocator.builder().build()
                 .allocate(scan, denseProfile.params(), budget);
@@ -198,7 +198,7 @@ final class FineGrainedCommand implements Callable<Integer> {
                 .build();
         Path sparseFile = out.resolve("pruned.sparse");
         SparseParameterFile.save(block, sparseFile);
-        Map<String, String> names = TorchParameterNames.of(block);
+        Map<String, String> names = TorchParameterNames.aliases(block);
         StringBuilder md = new StringBuilder();
         md.append(String.format(Locale.ROOT, "# Fine-grained pruning of %s%n%n", zoo.modelName()));
         md.append(report.toMarkdown()).append('\n');

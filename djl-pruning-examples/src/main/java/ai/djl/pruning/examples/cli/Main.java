@@ -1,5 +1,8 @@
 package ai.djl.pruning.examples.cli;
 
+import ai.djl.pruning.engine.EngineCheck;
+import ai.djl.pruning.engine.EngineSwitches;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -36,9 +39,13 @@ import picocli.CommandLine.Option;
             LowRankCommand.class,
             QuantizeCommand.class,
             AdderNetCommand.class,
+            DoctorCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main {
+
+    /** {@code warn} lets commands run on an engine that failed its self-check, with a warning. */
+    static final String ENGINE_CHECK_VARIABLE = "DJL_PRUNING_ENGINE_CHECK";
 
     @Option(names = "--verbose", description = "Print stack traces of errors.", scope = CommandLine.ScopeType.INHERIT)
     boolean verbose;
@@ -58,6 +65,23 @@ public final class Main {
     }
 
     /**
+     * What every engine-using command does first: NNPACK off (no warning flood) and the engine's
+     * numerical self-check, so that no command computes figures on a wrong engine. {@code doctor} does its
+     * own checking and help needs no engine.
+     *
+     * @param args the command line
+     */
+    static void prepareEngine(String... args) {
+        if (args.length == 0 || Set.of("doctor", "help", "--help", "-h", "--version", "-V").contains(args[0])) {
+            return;
+        }
+        EngineSwitches.applyQuietDefaults();
+        // DJL_PRUNING_ENGINE_CHECK=warn: go on with a logged warning (to measure a faulty configuration's speed).
+        boolean warn = "warn".equalsIgnoreCase(System.getenv(ENGINE_CHECK_VARIABLE));
+        EngineCheck.verifyOnce(warn ? EngineCheck.OnFailure.WARN : EngineCheck.OnFailure.THROW);
+    }
+
+    /**
      * Runs the tool without exiting the JVM.
      *
      * @param args command-line arguments
@@ -70,6 +94,12 @@ public final class Main {
         }
         if (System.getProperty("OPT_OUT_TRACKING") == null) {
             System.setProperty("OPT_OUT_TRACKING", "true");
+        }
+        try {
+            prepareEngine(args);
+        } catch (IllegalStateException e) {
+            System.err.println("error: " + e.getMessage().lines().findFirst().orElse(""));
+            return 1;
         }
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {

@@ -254,7 +254,7 @@ public final class Pipeline {
             String json = scan.toJson();
             AtomicFiles.write(file, o -> o.write(json.getBytes(StandardCharsets.UTF_8)));
             folder.writeString("scan.csv", scan.toCsv());
-            Plots.sensitivityCurves(scan, TorchParameterNames.of(block), folder.file(RunFolder.PLOT_SENSITIVITY));
+            Plots.sensitivityCurves(scan, TorchParameterNames.aliases(block), folder.file(RunFolder.PLOT_SENSITIVITY));
         }
         summary.scan(scan);
         return scan;
@@ -402,7 +402,7 @@ public final class Pipeline {
                 Plots.weightHistograms(original.getBlock(), false, 40, folder.file(RunFolder.PLOT_WEIGHTS_ORIGINAL));
                 Plots.weightHistograms(compressed, true, 40, folder.file(RunFolder.PLOT_WEIGHTS_COMPRESSED));
                 List<RunSummary.LayerRow> layers = RunSummary.LayerRow.compare(before, after,
-                        TorchParameterNames.of(original.getBlock()));
+                        TorchParameterNames.aliases(original.getBlock()));
                 ReportWriter.parameterPlot(layers, folder.file(RunFolder.PLOT_PARAMS));
                 folder.writeLayers(layers);
                 folder.writeMeasurement(m);

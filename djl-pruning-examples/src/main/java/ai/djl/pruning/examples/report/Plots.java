@@ -47,7 +47,7 @@ public final class Plots {
      * @return name to weight array, in parameter order
      */
     public static Map<String, NDArray> prunableWeights(Block block) {
-        Map<String, String> names = TorchParameterNames.of(block);
+        Map<String, String> names = TorchParameterNames.aliases(block);
         Map<String, NDArray> out = new LinkedHashMap<>();
         PrunableParameters.of(block).forEach((path, p) -> out.put(names.getOrDefault(path, path), p.getArray()));
         return out;
