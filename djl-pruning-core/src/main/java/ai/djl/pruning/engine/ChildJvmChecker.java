@@ -46,6 +46,7 @@ public final class ChildJvmChecker implements ConfigurationChecker {
         command.add("-Dai.djl.offline=true");
         command.add("-DOPT_OUT_TRACKING=true");
         command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+        command.add("-Dorg.slf4j.simpleLogger.log.ai.djl.util.cuda=error");
         command.add("-cp");
         command.add(classPath);
         command.add(EngineCheckMain.class.getName());
