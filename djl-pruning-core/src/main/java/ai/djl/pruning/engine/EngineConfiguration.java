@@ -48,6 +48,19 @@ public record EngineConfiguration(String name, Map<String, String> environment) 
         return new EngineConfiguration(name, ImmutableMap.of(ISA_VARIABLE, isa, EngineSwitches.ONEDNN_SWITCH, "on"));
     }
 
+    /**
+     * One line for result pages: the processor and the engine configuration this JVM runs under.
+     *
+     * @return e.g. {@code AMD EPYC, family 26, model 2, stepping 1; ONEDNN_MAX_CPU_ISA=SSE41,
+     *     DJL_PRUNING_ONEDNN=on}
+     */
+    public static String describeInForce() {
+        String isa = System.getenv(ISA_VARIABLE);
+        String onednn = System.getenv(EngineSwitches.ONEDNN_SWITCH);
+        return MachineKey.ofThisMachine().cpu() + "; " + ISA_VARIABLE + "=" + (isa == null ? "(unset: all)" : isa)
+                + ", " + EngineSwitches.ONEDNN_SWITCH + "=" + (onednn == null ? "(unset: on)" : onednn);
+    }
+
     /** @return e.g. {@code sse41 (ONEDNN_MAX_CPU_ISA=SSE41, DJL_PRUNING_ONEDNN=on)} */
     @Override
     public String toString() {

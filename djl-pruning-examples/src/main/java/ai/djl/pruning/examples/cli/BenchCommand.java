@@ -1,5 +1,6 @@
 package ai.djl.pruning.examples.cli;
 
+import ai.djl.pruning.engine.EngineConfiguration;
 import ai.djl.Model;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pruning.analysis.CompressionReport;
@@ -71,6 +72,7 @@ final class BenchCommand implements Callable<Integer> {
                     medians[1][i][r] = rb.get(i).medianMs();
                 }
             }
+            System.out.println("machine: " + EngineConfiguration.describeInForce());
             System.out.printf("%s vs %s, %d rounds × %d reps after %d warm-up%n", original, compressed,
                     rounds, repetitions, warmup);
             for (int i = 0; i < batchSizes.length; i++) {

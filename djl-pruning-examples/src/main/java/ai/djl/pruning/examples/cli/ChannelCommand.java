@@ -1,5 +1,6 @@
 package ai.djl.pruning.examples.cli;
 
+import ai.djl.pruning.engine.EngineConfiguration;
 import ai.djl.Model;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -118,11 +119,12 @@ final class ChannelCommand implements Callable<Integer> {
         Shape sample = new Shape(3, 32, 32);
         LatencyBenchmark bench = LatencyBenchmark.builder().optWarmup(10).optRepetitions(30).optBatchSizes(1, 32).build();
         StringBuilder md = new StringBuilder(String.format(Locale.ROOT,
-                "# Channel pruning of %s (%s%s%s)%n%n| criterion | MACs (M) | MAC ratio | params (M) | top-1 after pruning |"
+                "# Channel pruning of %s (%s%s%s)%n%nMachine: %s%n%n| criterion | MACs (M) | MAC ratio | params (M) | top-1 after pruning |"
                         + " latency b1 (ms) | ratio b1 | latency b32 (ms) | ratio b32 |%n|---|---:|---:|---:|---:|---:|---:|---:|---:|%n",
                 zoo.modelName(), ratio != null ? "ratio " + ratio : "MAC target " + macFraction,
                 global ? ", global ranking" : "", ", group " + reduction.name().toLowerCase(Locale.ROOT)
-                        + (normalise ? " normalised" : "") + (roundTo > 1 ? ", multiples of " + roundTo : "")));
+                        + (normalise ? " normalised" : "") + (roundTo > 1 ? ", multiples of " + roundTo : ""),
+                EngineConfiguration.describeInForce()));
         Map<String, Double> accuracy = new LinkedHashMap<>();
         try (Model original = untrained ? ZooModels.newModel(zoo) : ZooModels.load(zoo, weights);
                 NDManager manager = NDManager.newBaseManager()) {

@@ -1,5 +1,6 @@
 package ai.djl.pruning.examples.cli;
 
+import ai.djl.pruning.engine.EngineConfiguration;
 import ai.djl.Model;
 import ai.djl.pruning.analysis.AccuracyEvaluation;
 import ai.djl.pruning.analysis.AccuracyResult;
@@ -200,7 +201,8 @@ final class FineGrainedCommand implements Callable<Integer> {
         SparseParameterFile.save(block, sparseFile);
         Map<String, String> names = TorchParameterNames.aliases(block);
         StringBuilder md = new StringBuilder();
-        md.append(String.format(Locale.ROOT, "# Fine-grained pruning of %s%n%n", zoo.modelName()));
+        md.append(String.format(Locale.ROOT, "# Fine-grained pruning of %s%n%nMachine: %s%n%n", zoo.modelName(),
+                EngineConfiguration.describeInForce()));
         md.append(report.toMarkdown()).append('\n');
         md.append(String.format(Locale.ROOT, "Dense %s → after pruning %s → after %d fine-tuning epochs %s "
                 + "(%.1f min of training).%n%n", dense, pruned, history.size(), tuned, trainMinutes));

@@ -4,6 +4,7 @@ import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pruning.analysis.AccuracyEvaluation;
+import ai.djl.pruning.engine.EngineConfiguration;
 import ai.djl.pruning.analysis.LatencyBenchmark;
 import ai.djl.pruning.examples.data.Cifar10;
 import ai.djl.pruning.examples.zoo.CifarModel;
@@ -107,8 +108,8 @@ final class ThroughputCommand implements Callable<Integer> {
         train.prepare(null);
         test.prepare(null);
         Engine engine = Engine.getInstance();
-        System.out.printf("engine %s %s, %d processors, batch %d%n", engine.getEngineName(), engine.getVersion(),
-                Runtime.getRuntime().availableProcessors(), batchSize);
+        System.out.printf("engine %s %s, %d processors, batch %d; %s%n", engine.getEngineName(), engine.getVersion(),
+                Runtime.getRuntime().availableProcessors(), batchSize, EngineConfiguration.describeInForce());
         System.out.println("| model | train img/s | train ms/step | eval img/s |"
                 + (maskSparsity == null ? "" : " masked ms/step | mask overhead |"));
         System.out.println("|---|---:|---:|---:|" + (maskSparsity == null ? "" : "---:|---:|"));

@@ -1,5 +1,6 @@
 package ai.djl.pruning.examples.pipeline;
 
+import ai.djl.pruning.engine.EngineConfiguration;
 import ai.djl.pruning.analysis.CompressionReport;
 import ai.djl.pruning.examples.report.Plots;
 import ai.djl.pruning.examples.train.EpochRecord;
@@ -91,9 +92,10 @@ final class ReportWriter {
     private void content(RunSummary run) throws IOException {
         PipelineSpec spec = run.spec();
         heading(1, "Compression report: " + spec.model().name());
-        paragraph(String.format(Locale.ROOT, "%s · %d processors · %s %s · steps: %s · test images: %s · this "
+        paragraph(String.format(Locale.ROOT, "%s · %d processors · %s %s · %s · steps: %s · test images: %s · this "
                         + "invocation %.1f min", ZonedDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE),
                 Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"), System.getProperty("os.arch"),
+                EngineConfiguration.describeInForce(),
                 String.join(" → ", spec.steps().stream().map(s -> s.kind().key()).toList()),
                 spec.testImages() == null ? "all 10,000" : spec.testImages(), run.seconds() / 60));
         run.measurement().ifPresent(m -> {
