@@ -2,7 +2,6 @@ package ai.djl.pruning.engine;
 
 import ai.djl.engine.Engine;
 import com.google.common.base.Preconditions;
-import com.sun.jna.Function;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 import java.io.IOException;
@@ -35,6 +34,8 @@ public final class EngineSwitches {
     private static final String GLOBAL_CONTEXT = "_ZN2at13globalContextEv";
     private static final String SET_NNPACK = "_ZN2at7Context20setUserEnabledNNPACKEb";
     private static final String SET_MKLDNN = "_ZN2at7Context20setUserEnabledMkldnnEb";
+    private static final String GET_NNPACK = "_ZNK2at7Context17userEnabledNNPACKEv";
+    private static final String GET_MKLDNN = "_ZNK2at7Context17userEnabledMkldnnEv";
 
     private EngineSwitches() {}
 
@@ -64,11 +65,33 @@ public final class EngineSwitches {
         call(SET_MKLDNN, enabled);
     }
 
+    /** @return whether libtorch may use NNPACK (its own flag, read back) */
+    public static boolean isNnpackEnabled() {
+        return get(GET_NNPACK);
+    }
+
+    /** @return whether libtorch may use oneDNN (its own flag, read back) */
+    public static boolean isMkldnnEnabled() {
+        return get(GET_MKLDNN);
+    }
+
     private static void call(String symbol, boolean value) {
-        NativeLibrary torch = NativeLibrary.getInstance(loadedLibrary("libtorch_cpu.so").toString());
-        Pointer context = torch.getFunction(GLOBAL_CONTEXT).invokePointer(new Object[0]);
-        Function setter = torch.getFunction(symbol);
-        setter.invokeVoid(new Object[] {context, value});
+        NativeLibrary torch = torch();
+        torch.getFunction(symbol).invokeVoid(new Object[] {context(torch), value});
+    }
+
+    private static boolean get(String symbol) {
+        NativeLibrary torch = torch();
+        // A C++ bool comes back in the low byte of the return register.
+        return (torch.getFunction(symbol).invokeInt(new Object[] {context(torch)}) & 0xff) != 0;
+    }
+
+    private static NativeLibrary torch() {
+        return NativeLibrary.getInstance(loadedLibrary("libtorch_cpu.so").toString());
+    }
+
+    private static Pointer context(NativeLibrary torch) {
+        return torch.getFunction(GLOBAL_CONTEXT).invokePointer(new Object[0]);
     }
 
     /** The file of a native library the engine has loaded, read from this process's memory map. */
