@@ -20,22 +20,28 @@ public final class ChildJvmChecker implements ConfigurationChecker {
     private final String classPath;
     private final boolean sweep;
     private final long timeoutSeconds;
+    private final int channelMultiple;
 
     /**
      * @param classPath the child's class path (this library, DJL, the PyTorch natives)
      * @param sweep run the wide sweep instead of the quick check
      * @param timeoutSeconds how long the child may take
+     * @param channelMultiple check only widths that are multiples of this (1: all widths)
      */
-    public ChildJvmChecker(String classPath, boolean sweep, long timeoutSeconds) {
+    public ChildJvmChecker(String classPath, boolean sweep, long timeoutSeconds, int channelMultiple) {
         Preconditions.checkArgument(classPath != null && !classPath.isEmpty(), "the child needs a class path");
         this.classPath = classPath;
         this.sweep = sweep;
         this.timeoutSeconds = timeoutSeconds;
+        this.channelMultiple = channelMultiple;
     }
 
-    /** @return a checker with this JVM's class path: the quick check, 3 minutes at most */
-    public static ChildJvmChecker ofThisClassPath() {
-        return new ChildJvmChecker(System.getProperty("java.class.path"), false, 180);
+    /**
+     * @param channelMultiple check only widths that are multiples of this (1: all widths)
+     * @return a checker with this JVM's class path: the quick check, 3 minutes at most
+     */
+    public static ChildJvmChecker ofThisClassPath(int channelMultiple) {
+        return new ChildJvmChecker(System.getProperty("java.class.path"), false, 180, channelMultiple);
     }
 
     @Override
@@ -53,6 +59,8 @@ public final class ChildJvmChecker implements ConfigurationChecker {
         if (sweep) {
             command.add("--sweep");
         }
+        command.add("--channel-multiple");
+        command.add(Integer.toString(channelMultiple));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().putAll(configuration.environment());
         pb.environment().put("OPT_OUT_TRACKING", "true");

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
@@ -15,7 +16,11 @@ import ai.djl.training.tracker.Tracker;
 import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableList;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.Random;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,18 +79,22 @@ public final class EngineCheck {
     private static final int[] SWEEP_CHANNELS = {3, 5, 8, 11, 13, 16, 24, 29, 32, 64};
 
     private static final Logger LOGGER = LoggerFactory.getLogger(EngineCheck.class);
-    private static EngineCheckResult verified;
+    private static final Map<Integer, EngineCheckResult> VERIFIED = new HashMap<>();
 
     private final double tolerance;
     private final boolean sweep;
     private final OutputFilter filter;
     private final long seed;
+    private final int channelMultiple;
+    private final ImmutableList<ConvShape> modelConvolutions;
 
     private EngineCheck(Builder b) {
         this.tolerance = b.tolerance;
         this.sweep = b.sweep;
         this.filter = b.filter;
         this.seed = b.seed;
+        this.channelMultiple = b.channelMultiple;
+        this.modelConvolutions = ImmutableList.copyOf(b.modelConvolutions);
     }
 
     /** @return a builder: the quick check, tolerance 1e-3, no filter */
@@ -100,10 +109,21 @@ public final class EngineCheck {
      * @return the result
      * @throws IllegalStateException with {@link OnFailure#THROW} when a check failed
      */
-    public static synchronized EngineCheckResult verifyOnce(OnFailure onFailure) {
-        if (verified == null) {
-            verified = builder().build().run();
-        }
+    public static EngineCheckResult verifyOnce(OnFailure onFailure) {
+        return verifyOnce(onFailure, 1);
+    }
+
+    /**
+     * As {@link #verifyOnce(OnFailure)}, for models whose widths are multiples of {@code channelMultiple}
+     * ({@link Builder#optChannelMultiple}).
+     *
+     * @param onFailure throw or warn when the engine is wrong
+     * @param channelMultiple 1 for every width
+     * @return the result
+     */
+    public static synchronized EngineCheckResult verifyOnce(OnFailure onFailure, int channelMultiple) {
+        EngineCheckResult verified = VERIFIED.computeIfAbsent(channelMultiple,
+                m -> builder().optChannelMultiple(m).build().run());
         if (!verified.passed()) {
             String message = "the engine computes wrong numbers on this machine (" + verified.summary()
                     + "); run `bin/djl-pruning doctor`, or start the JVM with ONEDNN_MAX_CPU_ISA=SSE41\n" + verified;
@@ -149,6 +169,13 @@ public final class EngineCheck {
     }
 
     private List<ConvShape> convShapes() {
+        List<ConvShape> all = modelConvolutions.isEmpty() ? standardConvShapes() : modelConvolutions;
+        // With a channel multiple, only widths a model snapped to it has: multiples, and 3-channel images in.
+        return all.stream().filter(s -> (s.c % channelMultiple == 0 || s.c == 3) && s.o % channelMultiple == 0)
+                .toList();
+    }
+
+    private List<ConvShape> standardConvShapes() {
         List<ConvShape> shapes = new ArrayList<>();
         if (sweep) {
             for (int n : new int[] {1, 4, 32}) {
@@ -175,6 +202,13 @@ public final class EngineCheck {
         shapes.add(new ConvShape(4, 12, 20, 8, 3, 1, 1, 4)); // grouped
         shapes.add(new ConvShape(4, 13, 13, 8, 3, 1, 1, 13)); // depthwise
         shapes.add(new ConvShape(4, 24, 24, 8, 3, 2, 1, 24)); // strided depthwise
+        // Widths that are multiples of 16, as a model pruned with rounding to 16 has them.
+        shapes.add(new ConvShape(4, 3, 32, 8, 3, 1, 1, 1));
+        shapes.add(new ConvShape(4, 48, 16, 8, 3, 1, 1, 1));
+        shapes.add(new ConvShape(32, 32, 48, 8, 3, 1, 1, 1));
+        shapes.add(new ConvShape(4, 16, 32, 8, 3, 2, 1, 1));
+        shapes.add(new ConvShape(4, 32, 64, 8, 1, 2, 0, 1));
+        shapes.add(new ConvShape(4, 32, 32, 8, 3, 1, 1, 32));
         return shapes;
     }
 
@@ -316,6 +350,8 @@ public final class EngineCheck {
         private boolean sweep;
         private OutputFilter filter;
         private long seed = 20261203L;
+        private int channelMultiple = 1;
+        private List<ConvShape> modelConvolutions = List.of();
 
         private Builder() {}
 
@@ -356,6 +392,54 @@ public final class EngineCheck {
         public Builder optSeed(long seed) {
             this.seed = seed;
             return this;
+        }
+
+        /**
+         * Checks only convolutions whose channel counts are multiples of {@code multiple} (input images of
+         * 3 channels excepted): whether the engine is correct for models whose widths were snapped to it
+         * (for example {@code ChannelPruner.builder().optRoundTo(16)}).
+         *
+         * @param multiple the channel multiple, 1 for all
+         * @return this builder
+         */
+        public Builder optChannelMultiple(int multiple) {
+            Preconditions.checkArgument(multiple >= 1, "channel multiple must be at least 1, got %s", multiple);
+            this.channelMultiple = multiple;
+            return this;
+        }
+
+        /**
+         * Checks the convolutions of a model instead of the standard shapes: each distinct {@link Conv2d}
+         * (channels, square kernel, stride, padding, groups) at batch 4 on 8×8 inputs, beside the
+         * standard linear, batch-norm, pooling and SGD checks. Whether one model computes correctly on an
+         * engine configuration that fails the general check.
+         *
+         * @param block an initialised model
+         * @return this builder
+         */
+        public Builder optConvolutionsOf(Block block) {
+            Set<ConvShape> shapes = new LinkedHashSet<>();
+            collectConvolutions(block, shapes);
+            Preconditions.checkArgument(!shapes.isEmpty(), "the model has no Conv2d with a square kernel to check");
+            this.modelConvolutions = new ArrayList<>(shapes);
+            return this;
+        }
+
+        private static void collectConvolutions(Block block, Set<ConvShape> out) {
+            if (block instanceof Conv2d conv && block.isInitialized()) {
+                Shape w = block.getParameters().get("weight").getArray().getShape();
+                Shape k = conv.getKernelShape();
+                Shape stride = conv.getStride();
+                Shape pad = conv.getPadding();
+                boolean square = k.dimension() == 2 && k.get(0) == k.get(1) && stride.get(0) == stride.get(1)
+                        && pad.get(0) == pad.get(1);
+                if (square) {
+                    int groups = conv.getGroups();
+                    out.add(new ConvShape(4, (int) w.get(1) * groups, (int) w.get(0), 8, (int) k.get(0),
+                            (int) stride.get(0), (int) pad.get(0), groups));
+                }
+            }
+            block.getChildren().values().forEach(child -> collectConvolutions(child, out));
         }
 
         /** @return the check */

@@ -20,6 +20,31 @@ public record EngineConfiguration(String name, Map<String, String> environment) 
     /** oneDNN's instruction-set cap, read once when its first kernel is generated. */
     public static final String ISA_VARIABLE = "ONEDNN_MAX_CPU_ISA";
 
+    /**
+     * The launchers' width-aware mode: {@code DJL_PRUNING_WIDTHS=16} chooses the fastest configuration that
+     * is correct for models whose channel counts are multiples of 16 (unset: correct for every width).
+     */
+    public static final String WIDTHS_VARIABLE = "DJL_PRUNING_WIDTHS";
+
+    /**
+     * @param env an environment
+     * @return the channel multiple {@value #WIDTHS_VARIABLE} asks for, 1 when unset
+     * @throws IllegalArgumentException when it is not a positive integer
+     */
+    public static int channelMultiple(Map<String, String> env) {
+        String value = env.get(WIDTHS_VARIABLE);
+        if (value == null || value.isBlank()) {
+            return 1;
+        }
+        try {
+            int m = Integer.parseInt(value.strip());
+            Preconditions.checkArgument(m >= 1, "%s must be a positive integer, got '%s'", WIDTHS_VARIABLE, value);
+            return m;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(WIDTHS_VARIABLE + " must be a positive integer, got '" + value + "'", e);
+        }
+    }
+
     /** Copies the environment. */
     public EngineConfiguration {
         Preconditions.checkArgument(name != null && !name.isBlank(), "a configuration needs a name");
@@ -57,7 +82,9 @@ public record EngineConfiguration(String name, Map<String, String> environment) 
     public static String describeInForce() {
         String isa = System.getenv(ISA_VARIABLE);
         String onednn = System.getenv(EngineSwitches.ONEDNN_SWITCH);
-        return MachineKey.ofThisMachine().cpu() + "; " + ISA_VARIABLE + "=" + (isa == null ? "(unset: all)" : isa)
+        String widths = System.getenv(WIDTHS_VARIABLE);
+        return MachineKey.ofThisMachine().cpu() + "; " + (widths == null ? "" : WIDTHS_VARIABLE + "=" + widths + ", ")
+                + ISA_VARIABLE + "=" + (isa == null ? "(unset: all)" : isa)
                 + ", " + EngineSwitches.ONEDNN_SWITCH + "=" + (onednn == null ? "(unset: on)" : onednn);
     }
 

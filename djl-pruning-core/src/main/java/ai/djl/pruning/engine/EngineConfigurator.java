@@ -26,9 +26,9 @@ public final class EngineConfigurator {
 
     private EngineConfigurator(Builder b) {
         this.candidates = b.candidates;
-        this.checker = b.checker != null ? b.checker : ChildJvmChecker.ofThisClassPath();
+        this.checker = b.checker != null ? b.checker : ChildJvmChecker.ofThisClassPath(b.channelMultiple);
         this.cache = b.cache != null ? b.cache : DecisionCache.inDjlCache();
-        this.key = b.key != null ? b.key : MachineKey.ofThisMachine();
+        this.key = (b.key != null ? b.key : MachineKey.ofThisMachine()).withChannelMultiple(b.channelMultiple);
         this.recheck = b.recheck;
     }
 
@@ -71,8 +71,22 @@ public final class EngineConfigurator {
         private DecisionCache cache;
         private MachineKey key;
         private boolean recheck;
+        private int channelMultiple = 1;
 
         private Builder() {}
+
+        /**
+         * Decide for models whose widths are multiples of {@code multiple} only (the width-aware
+         * alternative to an instruction-set cap; see {@link EngineCheck.Builder#optChannelMultiple}).
+         *
+         * @param multiple the channel multiple, 1 for every width
+         * @return this builder
+         */
+        public Builder optChannelMultiple(int multiple) {
+            Preconditions.checkArgument(multiple >= 1, "channel multiple must be at least 1, got %s", multiple);
+            this.channelMultiple = multiple;
+            return this;
+        }
 
         /**
          * @param candidates the configurations to try, fastest first

@@ -31,7 +31,9 @@ public record EngineDecision(EngineConfiguration configuration, List<Configurati
                 : rejected.stream().map(r -> r.configuration().name()).collect(Collectors.joining(", "))
                         + " computed wrong numbers (" + rejected.get(0).configuration().name() + ": "
                         + rejected.get(0).summary() + ")";
-        return "engine: " + configuration + ": " + why + (cached ? "; decided earlier" : "; checked now")
+        String scope = key.channelMultiple() > 1 ? " [only for widths that are multiples of "
+                + key.channelMultiple() + "]" : "";
+        return "engine: " + configuration + scope + ": " + why + (cached ? "; decided earlier" : "; checked now")
                 + " for " + key.cpu() + ", libtorch " + key.libtorch();
     }
 }

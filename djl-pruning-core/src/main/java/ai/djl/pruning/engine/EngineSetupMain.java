@@ -23,6 +23,9 @@ import java.util.Map;
  *   <li>{@code --recheck}: ignore the cached decision.
  * </ul>
  *
+ * <p>With {@code DJL_PRUNING_WIDTHS=16} the configuration only has to be correct for models whose widths
+ * are multiples of 16 (the width-aware mode: faster where the engine fails on other widths).
+ *
  * <p>A configuration already in the environment ({@code ONEDNN_MAX_CPU_ISA} set by the user) is the only
  * candidate: it is checked, not overridden. Exit code 0, or 3 when no configuration passes (the message
  * names each failure), 2 on bad usage.
@@ -69,8 +72,11 @@ public final class EngineSetupMain {
         }
         EngineDecision decision;
         try {
-            decision = EngineConfigurator.builder().optCandidates(candidates(env)).optRecheck(recheck).build()
-                    .decide();
+            decision = EngineConfigurator.builder().optCandidates(candidates(env)).optRecheck(recheck)
+                    .optChannelMultiple(EngineConfiguration.channelMultiple(env)).build().decide();
+        } catch (IllegalArgumentException e) {
+            err.println("engine setup: " + e.getMessage());
+            return 2;
         } catch (IllegalStateException e) {
             err.println("engine setup: refusing to run: " + e.getMessage());
             return 3;

@@ -22,17 +22,40 @@ import java.util.Properties;
  * @param flagsHash a hash of the CPU feature flags
  * @param libtorch the libtorch build, e.g. {@code 2.7.1-20250812 cpu linux-x86_64}
  * @param checkVersion the version of the check that made the decision
+ * @param channelMultiple 1 when the decision holds for every width, 16 when only for models whose widths
+ *     are multiples of 16 ({@link EngineCheck.Builder#optChannelMultiple})
  */
-public record MachineKey(String cpu, String flagsHash, String libtorch, int checkVersion) {
+public record MachineKey(String cpu, String flagsHash, String libtorch, int checkVersion, int channelMultiple) {
 
     /** Bumped whenever the quick check changes what it covers, so old decisions are made again. */
-    public static final int CHECK_VERSION = 1;
+    public static final int CHECK_VERSION = 2;
 
     /** Checks the fields. */
     public MachineKey {
         Preconditions.checkNotNull(cpu, "cpu");
         Preconditions.checkNotNull(flagsHash, "flagsHash");
         Preconditions.checkNotNull(libtorch, "libtorch");
+        Preconditions.checkArgument(channelMultiple >= 1, "channel multiple must be at least 1");
+    }
+
+    /**
+     * A key for decisions that hold for every width.
+     *
+     * @param cpu the processor
+     * @param flagsHash a hash of its feature flags
+     * @param libtorch the libtorch build
+     * @param checkVersion the check's version
+     */
+    public MachineKey(String cpu, String flagsHash, String libtorch, int checkVersion) {
+        this(cpu, flagsHash, libtorch, checkVersion, 1);
+    }
+
+    /**
+     * @param multiple the channel multiple the decision is for
+     * @return this key for decisions about models whose widths are multiples of {@code multiple}
+     */
+    public MachineKey withChannelMultiple(int multiple) {
+        return new MachineKey(cpu, flagsHash, libtorch, checkVersion, multiple);
     }
 
     /** @return this machine's key, read from /proc/cpuinfo and the PyTorch natives on the class path */

@@ -5,7 +5,13 @@ import static org.testng.Assert.assertFalse;
 import static org.testng.Assert.assertTrue;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.convolutional.Conv2d;
 import java.util.List;
 import org.testng.annotations.Test;
 
@@ -18,10 +24,10 @@ public class EngineCheckTest {
     public void passesOnTheConfigurationInForce() {
         EngineCheckResult r = EngineCheck.builder().build().run();
         assertTrue(r.passed(), r.toString());
-        // 17 convolution shapes × 3 outputs, linear × 3, batch norm × 2, pooling × 4, SGD × 1
-        assertEquals(r.rows().size(), 61);
+        // 23 convolution shapes × 3 outputs, linear × 3, batch norm × 2, pooling × 4, SGD × 1
+        assertEquals(r.rows().size(), 79);
         assertTrue(r.rows().stream().allMatch(row -> row.maxRelativeError() < 1e-4), r.toString());
-        assertEquals(r.summary(), "61 of 61 checks correct");
+        assertEquals(r.summary(), "79 of 79 checks correct");
     }
 
     @Test
@@ -42,7 +48,7 @@ public class EngineCheckTest {
         // a 5% change of one channel is 5% of that channel's magnitude: visible against the largest output
         assertTrue(failures.get(0).maxRelativeError() > 1e-3 && failures.get(0).maxRelativeError() < 0.05,
                 failures.get(0).toString());
-        assertTrue(r.summary().startsWith("1 of 61 checks wrong, first: conv2d forward " + TAIL_SHAPE), r.summary());
+        assertTrue(r.summary().startsWith("1 of 79 checks wrong, first: conv2d forward " + TAIL_SHAPE), r.summary());
         assertTrue(r.toString().contains("WRONG"));
     }
 
@@ -66,5 +72,33 @@ public class EngineCheckTest {
         EngineCheckResult first = EngineCheck.verifyOnce(EngineCheck.OnFailure.THROW);
         assertTrue(first.passed());
         assertTrue(first == EngineCheck.verifyOnce(EngineCheck.OnFailure.WARN));
+    }
+
+    @Test
+    public void aChannelMultipleKeepsOnlyAlignedWidths() {
+        EngineCheckResult r = EngineCheck.builder().optChannelMultiple(16).build().run();
+        assertTrue(r.passed(), r.toString());
+        List<String> shapes = r.rows().stream().filter(row -> row.op().equals("conv2d forward")).map(CheckRow::shape)
+                .toList();
+        assertEquals(shapes, List.of("n4 3→16 8×8 k3 s1 p1 g1", "n4 16→16 8×8 k3 s1 p1 g1", "n4 3→32 8×8 k3 s1 p1 g1",
+                "n4 48→16 8×8 k3 s1 p1 g1", "n32 32→48 8×8 k3 s1 p1 g1", "n4 16→32 8×8 k3 s2 p1 g1",
+                "n4 32→64 8×8 k1 s2 p0 g1", "n4 32→32 8×8 k3 s1 p1 g32"));
+    }
+
+    @Test
+    public void aModelsOwnConvolutionsAreChecked() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block net = new SequentialBlock()
+                    .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1)).setFilters(5).build())
+                    .add(Conv2d.builder().setKernelShape(new Shape(1, 1)).optStride(new Shape(2, 2)).setFilters(13)
+                            .build())
+                    .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1)).setFilters(13)
+                            .optGroups(13).build());
+            net.initialize(manager, DataType.FLOAT32, new Shape(1, 3, 8, 8));
+            EngineCheckResult r = EngineCheck.builder().optConvolutionsOf(net).build().run();
+            assertTrue(r.passed(), r.toString());
+            assertEquals(r.rows().stream().filter(row -> row.op().equals("conv2d forward")).map(CheckRow::shape).toList(),
+                    List.of("n4 3→5 8×8 k3 s1 p1 g1", "n4 5→13 8×8 k1 s2 p0 g1", "n4 13→13 8×8 k3 s1 p1 g13"));
+        }
     }
 }

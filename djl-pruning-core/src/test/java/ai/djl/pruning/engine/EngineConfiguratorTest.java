@@ -142,4 +142,20 @@ public class EngineConfiguratorTest {
         assertEquals(info.get("flags"), "fpu avx2");
         assertTrue(MachineKey.cpuInfo(f.resolveSibling("missing-cpuinfo")).isEmpty());
     }
+
+    @Test
+    public void aWidthAwareDecisionIsKeptApartFromTheGeneralOne() throws IOException {
+        Path cache = Files.createTempDirectory("engine-cache");
+        configurator(new FakeChecker("sse41"), cache, ZEN5).decide();
+        FakeChecker aligned = new FakeChecker("default");
+        EngineDecision d = EngineConfigurator.builder().optChecker(aligned).optCache(new DecisionCache(cache))
+                .optMachineKey(ZEN5).optChannelMultiple(16).build().decide();
+        assertEquals(d.configuration().name(), "default");
+        assertEquals(aligned.calls, List.of("default"), "the general decision must not answer for aligned widths");
+        assertTrue(d.line().contains("[only for widths that are multiples of 16]"), d.line());
+        assertEquals(EngineConfiguration.channelMultiple(Map.of("DJL_PRUNING_WIDTHS", "16")), 16);
+        assertEquals(EngineConfiguration.channelMultiple(Map.of()), 1);
+        expectThrows(IllegalArgumentException.class,
+                () -> EngineConfiguration.channelMultiple(Map.of("DJL_PRUNING_WIDTHS", "sixteen")));
+    }
 }
