@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.LambdaBlock;
+import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
@@ -33,6 +34,7 @@ import com.google.gson.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Per-layer cost of a DJL block for one input shape: output shape, parameters, nonzero parameters,
@@ -374,6 +376,12 @@ public final class ModelProfile {
                 }
                 return out;
             }
+            if (block instanceof LambdaBlock lambda && KnownOps.identify(lambda).isEmpty()) {
+                Optional<Block> same = KnownOps.equivalent(lambda);
+                if (same.isPresent()) {
+                    return walk(same.get(), path, in);
+                }
+            }
             Shape[] out = block.getOutputShapes(in);
             long inSize = in[0].size();
             long outSize = out[0].size();
@@ -393,7 +401,7 @@ public final class ModelProfile {
             } else if (block instanceof Relu || block instanceof Elementwise || block instanceof MaxPool2d
                     || block instanceof ZeroPadShortcut || block instanceof ChannelShuffle) {
                 add(block, path, type, out, 0, inSize + outSize, true);
-            } else if (block instanceof Unsqueeze2d) {
+            } else if (block instanceof Unsqueeze2d || block instanceof Dropout) {
                 add(block, path, type, out, 0, 0, true); // a view: nothing is read or written
             } else if (block instanceof LambdaBlock lambda && KnownOps.identify(lambda).isPresent()) {
                 // A DJL lambda KnownOps recognises: pools are means (one MAC per output under torchprofile),

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.LambdaBlock;
+import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
@@ -62,9 +63,16 @@ public final class BlockSpec {
         } else if (block instanceof ChannelMapping && block.getParameters().isEmpty()) {
             o.addProperty("type", "Custom");
             o.addProperty("class", block.getClass().getName());
+        } else if (block instanceof LambdaBlock lambda && KnownOps.identify(lambda).isEmpty()) {
+            // Described as the named block it was probed to equal: rebuilt, it computes the same.
+            return describe(KnownOps.equivalent(lambda).orElseThrow(() -> new IllegalArgumentException(
+                    "cannot describe a LambdaBlock that matches none of " + Arrays.toString(KnownOps.Lambda.values())
+                            + " nor a pooling or element-wise function (probed)")));
+        } else if (block instanceof Dropout) {
+            o.addProperty("type", "Dropout");
+            o.addProperty("rate", (Float) privateField(block, Dropout.class, "rate"));
         } else if (block instanceof LambdaBlock lambda) {
-            KnownOps.Lambda op = KnownOps.identify(lambda).orElseThrow(() -> new IllegalArgumentException(
-                    "cannot describe a LambdaBlock that matches none of " + Arrays.toString(KnownOps.Lambda.values())));
+            KnownOps.Lambda op = KnownOps.identify(lambda).orElseThrow();
             o.addProperty("type", "Lambda");
             o.addProperty("op", op.name());
         } else if (block instanceof NamedSequentialBlock || block instanceof SequentialBlock) {
@@ -117,6 +125,9 @@ public final class BlockSpec {
             o.addProperty("type", "MaxPool2d");
             o.addProperty("kernel", p.getKernel());
             o.addProperty("stride", p.getStride());
+            if (p.getPadding() > 0) {
+                o.addProperty("padding", p.getPadding()); // absent in older specs: 0
+            }
         } else if (block instanceof GlobalAvgPool2d) {
             o.addProperty("type", "GlobalAvgPool2d");
         } else if (block instanceof ChannelShuffle shuffle) {
@@ -259,9 +270,12 @@ public final class BlockSpec {
                 return new AvgPool2d(spec.get("kernel").getAsInt(), spec.get("stride").getAsInt(),
                         spec.get("padding").getAsInt(), spec.get("countPadding").getAsBoolean());
             case "MaxPool2d":
-                return new MaxPool2d(spec.get("kernel").getAsInt(), spec.get("stride").getAsInt());
+                return new MaxPool2d(spec.get("kernel").getAsInt(), spec.get("stride").getAsInt(),
+                        spec.has("padding") ? spec.get("padding").getAsInt() : 0);
             case "GlobalAvgPool2d":
                 return new GlobalAvgPool2d();
+            case "Dropout":
+                return Dropout.builder().optRate(spec.get("rate").getAsFloat()).build();
             case "ChannelShuffle":
                 return new ChannelShuffle(spec.get("groups").getAsInt());
             case "ZeroPadShortcut":

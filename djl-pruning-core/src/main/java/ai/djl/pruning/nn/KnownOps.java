@@ -13,7 +13,11 @@ import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import java.lang.reflect.Field;
+import ai.djl.ndarray.types.DataType;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
@@ -96,7 +100,96 @@ public final class KnownOps {
         }
     }
 
+    /** Per lambda block, the input shape probed and the equivalent found (blocks are compared by identity). */
+    private static final Map<LambdaBlock, Map.Entry<Shape, Optional<Block>>> EQUIVALENTS =
+            Collections.synchronizedMap(new WeakHashMap<>());
+
     private KnownOps() {}
+
+    /**
+     * Finds a named block of this package that computes what a DJL {@link LambdaBlock} computes, for the
+     * lambdas {@link #identify(LambdaBlock)} does not name: max and average pooling of any square kernel,
+     * stride and padding ({@code Pool.maxPool2dBlock}, {@code Pool.avgPool2dBlock}), sigmoid, ReLU6 (a
+     * clip to [0, 6]), hard swish and hard sigmoid ({@code Activation::sigmoid} passed to {@code
+     * SequentialBlock.add}, {@code Activation.relu6Block()}) and the reshape of (N, C) to (N, C, 1, 1). Found by probing: the lambda runs on a random
+     * input of its initialised shape (a private generator) and each candidate whose output shape fits is
+     * compared with it. Analyses then treat the lambda as that block: channel-local, with its cost, spec and
+     * ONNX form.
+     *
+     * @param block an initialised lambda block
+     * @return the equivalent block (shared: read it, do not add it to a model), if one matches
+     */
+    public static Optional<Block> equivalent(LambdaBlock block) {
+        Shape[] in = block.getInputShapes();
+        if (in == null || in.length != 1) {
+            return Optional.empty();
+        }
+        Map.Entry<Shape, Optional<Block>> known = EQUIVALENTS.get(block);
+        if (known != null && known.getKey().equals(in[0])) {
+            return known.getValue();
+        }
+        Optional<Block> found = probeEquivalent(block, in[0]);
+        EQUIVALENTS.put(block, Map.entry(in[0], found));
+        return found;
+    }
+
+    private static Optional<Block> probeEquivalent(LambdaBlock block, Shape in) {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray x = ProbeInputs.gaussian(m, in, 4321);
+            ParameterStore store = new ParameterStore(m, false);
+            NDArray y;
+            try {
+                y = block.forward(store, new NDList(x), false).singletonOrThrow();
+            } catch (RuntimeException e) {
+                return Optional.empty();
+            }
+            for (Block candidate : candidates(in, y.getShape())) {
+                if (matches(y, () -> candidate.forward(store, new NDList(x), false).singletonOrThrow())) {
+                    candidate.initialize(m, DataType.FLOAT32, in);
+                    return Optional.of(candidate);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Channel-local blocks whose output shape on {@code in} is {@code out}. */
+    private static List<Block> candidates(Shape in, Shape out) {
+        List<Block> list = new ArrayList<>();
+        boolean sameChannels = in.dimension() >= 2 && out.dimension() >= 2 && in.get(0) == out.get(0)
+                && in.get(1) == out.get(1);
+        if (!sameChannels) {
+            return list; // mixes or reshapes channels: nothing channel-local to offer
+        }
+        if (in.dimension() == 2 && out.equals(new Shape(in.get(0), in.get(1), 1, 1))) {
+            list.add(new Unsqueeze2d());
+        }
+        if (in.equals(out)) {
+            list.add(new Relu());
+            list.add(Elementwise.of(Elementwise.Kind.SIGMOID));
+            list.add(Elementwise.clip(0, 6));
+            list.add(Elementwise.of(Elementwise.Kind.HARD_SWISH));
+            list.add(Elementwise.of(Elementwise.Kind.HARD_SIGMOID));
+        }
+        if (in.dimension() != 4 || out.dimension() != 4) {
+            return list;
+        }
+        for (int k = 1; k <= 7; k++) {
+            for (int s = 1; s <= k; s++) {
+                for (int p = 0; p <= k / 2; p++) {
+                    if ((in.get(2) + 2L * p - k) / s + 1 != out.get(2) || (in.get(3) + 2L * p - k) / s + 1 != out.get(3)) {
+                        continue;
+                    }
+                    list.add(new MaxPool2d(k, s, p));
+                    list.add(new AvgPool2d(k, s, p, true));
+                    if (p > 0) {
+                        list.add(new AvgPool2d(k, s, p, false));
+                    }
+                }
+            }
+        }
+        return list;
+    }
 
     /**
      * Identifies a lambda block by running it on a random input of its initialised input shape.

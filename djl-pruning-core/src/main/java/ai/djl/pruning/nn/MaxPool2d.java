@@ -8,23 +8,42 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import com.google.common.base.Preconditions;
 
-/** 2-D max pooling without padding, as a named block type: channel-local. */
+/** 2-D max pooling over square windows (floor rounding, optional padding), as a named block type: channel-local. */
 public class MaxPool2d extends AbstractBlock {
 
     private final int kernel;
     private final int stride;
+    private final int padding;
 
     /**
-     * Creates a max pool.
+     * Creates a max pool without padding.
      *
      * @param kernel window size (square)
      * @param stride step (both axes)
      */
     public MaxPool2d(int kernel, int stride) {
+        this(kernel, stride, 0);
+    }
+
+    /**
+     * Creates a max pool; padded positions never win the maximum (PyTorch's and ONNX's definition).
+     *
+     * @param kernel window size (square)
+     * @param stride step (both axes)
+     * @param padding padding on each side, at most kernel / 2
+     */
+    public MaxPool2d(int kernel, int stride, int padding) {
         super((byte) 1);
-        Preconditions.checkArgument(kernel > 0 && stride > 0, "kernel and stride must be positive");
+        Preconditions.checkArgument(kernel > 0 && stride > 0 && padding >= 0 && padding <= kernel / 2,
+                "need kernel, stride > 0 and 0 <= padding <= kernel / 2; got %s, %s, %s", kernel, stride, padding);
         this.kernel = kernel;
         this.stride = stride;
+        this.padding = padding;
+    }
+
+    /** @return the padding on each side */
+    public int getPadding() {
+        return padding;
     }
 
     /** @return the window size */
@@ -44,15 +63,15 @@ public class MaxPool2d extends AbstractBlock {
                 inputs.singletonOrThrow(),
                 new Shape(kernel, kernel),
                 new Shape(stride, stride),
-                new Shape(0, 0),
+                new Shape(padding, padding),
                 false));
     }
 
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
         Shape in = inputShapes[0];
-        long h = (in.get(2) - kernel) / stride + 1;
-        long w = (in.get(3) - kernel) / stride + 1;
+        long h = (in.get(2) + 2L * padding - kernel) / stride + 1;
+        long w = (in.get(3) + 2L * padding - kernel) / stride + 1;
         return new Shape[] {new Shape(in.get(0), in.get(1), h, w)};
     }
 }

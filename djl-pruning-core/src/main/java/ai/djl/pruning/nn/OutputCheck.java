@@ -26,9 +26,10 @@ public final class OutputCheck {
      * @param tolerance relative tolerance
      * @param scope owns the probe and the outputs
      * @param what the message's start, naming the transformation
+     * @return the difference found, relative to the largest output magnitude (at least 1)
      * @throws IllegalStateException if the outputs differ
      */
-    public static void requireSameOutputs(Block reference, Block candidate, Shape inputShape, float tolerance,
+    public static double requireSameOutputs(Block reference, Block candidate, Shape inputShape, float tolerance,
             NDManager scope, String what) {
         NDArray x = ProbeInputs.gaussian(scope, inputShape, 1234);
         ParameterStore store = new ParameterStore(scope, false);
@@ -38,5 +39,6 @@ public final class OutputCheck {
         float scale = Math.max(1f, expected.abs().max().getFloat());
         Preconditions.checkState(diff <= tolerance * scale, "%s by %s (tolerance %s × %s): refusing the result",
                 what, diff, tolerance, scale);
+        return diff / scale;
     }
 }

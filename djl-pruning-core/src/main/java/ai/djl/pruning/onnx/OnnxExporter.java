@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.LambdaBlock;
+import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
@@ -163,8 +164,10 @@ public final class OnnxExporter {
                 return elementwise(e, path, in);
             }
             if (block instanceof MaxPool2d p) {
+                int pad = p.getPadding();
                 return add(builder("MaxPool", path, List.of(in)).addAttribute(ints("kernel_shape", p.getKernel(),
-                        p.getKernel())).addAttribute(ints("strides", p.getStride(), p.getStride())));
+                        p.getKernel())).addAttribute(ints("strides", p.getStride(), p.getStride()))
+                        .addAttribute(ints("pads", pad, pad, pad, pad)));
             }
             if (block instanceof AvgPool2d p) {
                 int pad = p.getPadding();
@@ -181,9 +184,15 @@ public final class OnnxExporter {
             if (block instanceof ZeroPadShortcut z) {
                 return zeroPad(z, path, in);
             }
+            if (block instanceof LambdaBlock lambda && KnownOps.identify(lambda).isEmpty()) {
+                return emit(KnownOps.equivalent(lambda).orElseThrow(() -> new IllegalArgumentException(
+                        path + ": a LambdaBlock that matches no known operation has no ONNX form")), path, in, shape);
+            }
+            if (block instanceof Dropout) {
+                return in; // inference: the identity
+            }
             if (block instanceof LambdaBlock lambda) {
-                KnownOps.Lambda op = KnownOps.identify(lambda).orElseThrow(() -> new IllegalArgumentException(
-                        path + ": a LambdaBlock that matches no known operation has no ONNX form"));
+                KnownOps.Lambda op = KnownOps.identify(lambda).orElseThrow();
                 return switch (op) {
                     case IDENTITY -> in;
                     case RELU -> node("Relu", path, List.of(in));

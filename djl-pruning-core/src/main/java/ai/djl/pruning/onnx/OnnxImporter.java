@@ -447,12 +447,15 @@ public final class OnnxImporter {
         private Step maxPool(NodeProto n, Shape shape) {
             int k = squareKernel(n);
             long[] pads = symmetricPads(n, orDefault(ConstantFolder.intsAttribute(n, "pads"), 0, 0, 0, 0));
-            Preconditions.checkArgument(pads[0] == 0 && n.getOutputCount() == 1, "MaxPool node '%s' pads or returns "
-                    + "indices; neither is supported", n.getName());
+            Preconditions.checkArgument(n.getOutputCount() == 1, "MaxPool node '%s' returns indices; not supported",
+                    n.getName());
+            Preconditions.checkArgument(pads[0] <= k / 2, "MaxPool node '%s' pads %s, more than half its kernel %s",
+                    n.getName(), pads[0], k);
             long[] dil = ConstantFolder.intsAttribute(n, "dilations");
             Preconditions.checkArgument(dil == null || Arrays.stream(dil).allMatch(d -> d == 1),
                     "MaxPool node '%s' is dilated", n.getName());
-            return step(n, new MaxPool2d(k, (int) orDefault(ConstantFolder.intsAttribute(n, "strides"), 1, 1)[0]), shape);
+            return step(n, new MaxPool2d(k, (int) orDefault(ConstantFolder.intsAttribute(n, "strides"), 1, 1)[0],
+                    (int) pads[0]), shape);
         }
 
         /** An average pool, after an explicit zero pad of {@code padding} (counted in the average) if nonzero. */

@@ -338,6 +338,27 @@ public final class ChannelPruner {
      * @throws IllegalStateException if the verification fails
      */
     public Block apply(Block block, ChannelPruningPlan plan, NDManager manager) {
+        return applyVerified(block, plan, manager).block();
+    }
+
+    /**
+     * The pruned block and how closely it matched the masked original on the verification probe.
+     *
+     * @param block the pruned block
+     * @param verificationError max |pruned − masked original| relative to the largest output magnitude (≥ 1)
+     */
+    public record VerifiedBlock(Block block, double verificationError) {}
+
+    /**
+     * As {@link #apply}, returning the verification's measured difference beside the block.
+     *
+     * @param block the original (not modified)
+     * @param plan a plan made for this block
+     * @param manager owns the new block's parameters
+     * @return the new block and its verification error
+     * @throws IllegalStateException if the verification fails
+     */
+    public VerifiedBlock applyVerified(Block block, ChannelPruningPlan plan, NDManager manager) {
         Set<Block> parts = Collections.newSetFromMap(new IdentityHashMap<>());
         collect(block, parts);
         for (LayerChannels l : plan.graph().layers()) {
@@ -346,8 +367,7 @@ public final class ChannelPruner {
         }
         Map<String, Keep> keep = keepIndices(plan, plan.pruned());
         Block pruned = rebuildAndCopy(block, plan.graph().inputShape(), keep, manager);
-        verify(block, pruned, plan, manager);
-        return pruned;
+        return new VerifiedBlock(pruned, verify(block, pruned, plan, manager));
     }
 
     private static void collect(Block block, Set<Block> parts) {
@@ -472,7 +492,7 @@ public final class ChannelPruner {
     }
 
     /** The pruned block must equal a copy of the original whose pruned channels are masked. */
-    private void verify(Block original, Block pruned, ChannelPruningPlan plan, NDManager manager) {
+    private double verify(Block original, Block pruned, ChannelPruningPlan plan, NDManager manager) {
         Shape in = plan.graph().inputShape();
         try (NDManager scope = manager.newSubManager()) {
             Block masked = rebuildAndCopy(original, in, keepIndices(plan, Set.of()), scope);
@@ -503,7 +523,7 @@ public final class ChannelPruner {
                     }
                 }
             }
-            OutputCheck.requireSameOutputs(masked, pruned, in, tolerance, scope,
+            return OutputCheck.requireSameOutputs(masked, pruned, in, tolerance, scope,
                     "pruned block differs from the masked original");
         }
     }

@@ -3,6 +3,7 @@ package ai.djl.pruning.structured;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.LambdaBlock;
+import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
@@ -415,9 +416,17 @@ public final class DependencyGraph {
                 }
                 return new Result(out, outShapes);
             }
+            if (block instanceof LambdaBlock lambda && KnownOps.identify(lambda).isEmpty()) {
+                Block same = KnownOps.equivalent(lambda).orElseThrow(() -> opaque(block, path, "a LambdaBlock that "
+                        + "matches none of " + Arrays.toString(KnownOps.Lambda.values()) + " nor a pooling or "
+                        + "element-wise function (probed)"));
+                return walk(same, path, in, inShapes);
+            }
+            if (block instanceof Dropout) {
+                return new Result(in, outShapes); // the identity in inference, channel-local in training
+            }
             if (block instanceof LambdaBlock lambda) {
-                KnownOps.Lambda op = KnownOps.identify(lambda).orElseThrow(() -> opaque(block, path,
-                        "a LambdaBlock that matches none of " + Arrays.toString(KnownOps.Lambda.values())));
+                KnownOps.Lambda op = KnownOps.identify(lambda).orElseThrow();
                 if (op == KnownOps.Lambda.RELU) {
                     layers.add(new LayerChannels(path, block, ChannelRole.ACTIVATION, in.clone()));
                 }

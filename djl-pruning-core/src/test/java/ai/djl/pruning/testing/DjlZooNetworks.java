@@ -16,8 +16,8 @@ import com.google.common.collect.ImmutableList;
 import java.util.function.Supplier;
 
 /**
- * The eleven networks of DJL's {@code basicmodelzoo}, as a DJL user builds them, each with the smallest
- * input shape (batch 2) it accepts: what users bring, as opposed to the project's own zoo.
+ * The eleven networks of DJL's {@code basicmodelzoo}, as a DJL user builds them, each with a small input
+ * shape it accepts (batch 1 for the three largest): what users bring, as opposed to the project's own zoo.
  */
 public final class DjlZooNetworks {
 
@@ -26,7 +26,7 @@ public final class DjlZooNetworks {
      *
      * @param name a short name for reports
      * @param factory builds a fresh, uninitialised block
-     * @param inputShape a batch of 2 inputs it accepts
+     * @param inputShape a batch of inputs it accepts
      */
     public record Network(String name, Supplier<Block> factory, Shape inputShape) {
         @Override
@@ -45,14 +45,14 @@ public final class DjlZooNetworks {
                 new Network("ResNetV1-18", () -> ResNetV1.builder().setImageShape(new Shape(3, 32, 32)).setNumLayers(18)
                         .setOutSize(10).build(), new Shape(2, 3, 32, 32)),
                 new Network("ResNetV1-50", () -> ResNetV1.builder().setImageShape(new Shape(3, 32, 32)).setNumLayers(50)
-                        .setOutSize(10).build(), new Shape(2, 3, 32, 32)),
+                        .setOutSize(10).build(), new Shape(1, 3, 32, 32)),
                 new Network("MobileNetV1", () -> MobileNetV1.builder().setOutSize(10).build(), new Shape(2, 3, 32, 32)),
                 new Network("MobileNetV2", () -> MobileNetV2.builder().setOutSize(10).build(), new Shape(2, 3, 32, 32)),
                 new Network("NiN", () -> NiN.builder().build(), new Shape(2, 1, 96, 96)),
                 new Network("SqueezeNet", () -> SqueezeNet.squeezenet(10), new Shape(2, 3, 64, 64)),
                 new Network("VGG-11", () -> VGG.builder().setNumLayers(11).setOutSize(10).build(),
-                        new Shape(2, 1, 32, 32)),
-                new Network("AlexNet", () -> AlexNet.builder().setOutSize(10).build(), new Shape(2, 1, 224, 224)),
+                        new Shape(1, 1, 32, 32)),
+                new Network("AlexNet", () -> AlexNet.builder().setOutSize(10).build(), new Shape(1, 1, 128, 128)),
                 new Network("GoogLeNet", () -> GoogLeNet.builder().setOutSize(10).build(), new Shape(2, 1, 96, 96)));
     }
 }
