@@ -41,8 +41,9 @@ final class DoctorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        MachineKey key = MachineKey.ofThisMachine();
         Map<String, String> env = System.getenv();
+        int multiple = EngineConfiguration.channelMultiple(env);
+        MachineKey key = MachineKey.ofThisMachine().withChannelMultiple(multiple);
         System.out.println("== machine");
         System.out.println("cpu:          " + key.cpu());
         System.out.println("vector ISA:   " + vectorFlags());
@@ -53,7 +54,7 @@ final class DoctorCommand implements Callable<Integer> {
         System.out.println("decision:     " + cached.map(EngineDecision::line)
                 .orElse("none cached for this machine in " + DecisionCache.inDjlCache().folder()));
         if (!noCandidates) {
-            ChildJvmChecker checker = ChildJvmChecker.ofThisClassPath();
+            ChildJvmChecker checker = ChildJvmChecker.ofThisClassPath(multiple);
             for (EngineConfiguration c : EngineConfiguration.candidates()) {
                 CandidateResult r = checker.check(c);
                 System.out.println();
@@ -64,12 +65,13 @@ final class DoctorCommand implements Callable<Integer> {
         System.out.println();
         String isa = env.getOrDefault(EngineConfiguration.ISA_VARIABLE, "not set (oneDNN's default: all)");
         String onednn = env.getOrDefault(EngineSwitches.ONEDNN_SWITCH, "not set (on)");
-        System.out.printf("== in force: %s=%s, %s=%s, NNPACK off; engine %s %s%n", EngineConfiguration.ISA_VARIABLE,
-                isa, EngineSwitches.ONEDNN_SWITCH, onednn, Engine.getInstance().getEngineName(),
+        System.out.printf("== in force: %s=%s, %s=%s, NNPACK off%s; engine %s %s%n", EngineConfiguration.ISA_VARIABLE,
+                isa, EngineSwitches.ONEDNN_SWITCH, onednn,
+                multiple > 1 ? "; checked for widths that are multiples of " + multiple + " only" : "", Engine.getInstance().getEngineName(),
                 Engine.getInstance().getVersion());
         EngineSwitches.applyQuietDefaults();
         long start = System.nanoTime();
-        EngineCheckResult result = EngineCheck.builder().optSweep(sweep).build().run();
+        EngineCheckResult result = EngineCheck.builder().optSweep(sweep).optChannelMultiple(multiple).build().run();
         double seconds = (System.nanoTime() - start) / 1e9;
         if (sweep) {
             printSweep(result);
