@@ -54,3 +54,4 @@ channel() { # name, round-to, environment assignments
 channel round16-widths16 16 DJL_PRUNING_WIDTHS=16
 channel round16-sse41 16 ONEDNN_MAX_CPU_ISA=SSE41
 channel round1-default 1 ONEDNN_MAX_CPU_ISA=ALL DJL_PRUNING_ENGINE_CHECK=warn
+channel round1-sse41 1 ONEDNN_MAX_CPU_ISA=SSE41

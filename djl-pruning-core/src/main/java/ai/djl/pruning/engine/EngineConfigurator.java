@@ -38,14 +38,16 @@ public final class EngineConfigurator {
     }
 
     /**
-     * @return the cached decision for this machine if there is one for these candidates, else the first
+     * @return the cached decision for this machine if its environment is one of the candidates', else the first
      *     candidate whose check passes (then cached)
      * @throws IllegalStateException when no candidate passes, naming each one's failure
      */
     public EngineDecision decide() {
         if (!recheck) {
             Optional<EngineDecision> known = cache.load(key);
-            if (known.isPresent() && candidates.contains(known.get().configuration())) {
+            // Same environment, whatever its name: a user's own SSE41 cap is the cached sse41 decision.
+            if (known.isPresent() && candidates.stream()
+                    .anyMatch(c -> c.environment().equals(known.get().configuration().environment()))) {
                 return known.get();
             }
         }

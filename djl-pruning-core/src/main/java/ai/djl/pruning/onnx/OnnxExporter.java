@@ -18,6 +18,7 @@ import ai.djl.pruning.nn.Elementwise;
 import ai.djl.pruning.nn.GlobalAvgPool2d;
 import ai.djl.pruning.nn.KnownOps;
 import ai.djl.pruning.nn.MaxPool2d;
+import ai.djl.pruning.nn.Unsqueeze2d;
 import ai.djl.pruning.nn.Relu;
 import ai.djl.pruning.nn.ResidualBlock;
 import ai.djl.pruning.nn.ZeroPadShortcut;
@@ -190,6 +191,9 @@ public final class OnnxExporter {
             }
             if (block instanceof Dropout) {
                 return in; // inference: the identity
+            }
+            if (block instanceof Unsqueeze2d) {
+                return node("Unsqueeze", path, List.of(in, longs(path + ".axes", 2, 3)));
             }
             if (block instanceof LambdaBlock lambda) {
                 KnownOps.Lambda op = KnownOps.identify(lambda).orElseThrow();

@@ -113,6 +113,23 @@ public class EngineConfiguratorTest {
     }
 
     @Test
+    public void aUsersOwnCapEqualToTheCachedChoiceIsNotCheckedAgain() throws IOException {
+        Path cache = Files.createTempDirectory("engine-cache");
+        configurator(new FakeChecker("sse41"), cache, ZEN5).decide();
+        FakeChecker own = new FakeChecker();
+        EngineDecision d = EngineConfigurator.builder().optChecker(own).optCache(new DecisionCache(cache))
+                .optMachineKey(ZEN5).optCandidates(EngineSetupMain.candidates(Map.of("ONEDNN_MAX_CPU_ISA", "SSE41")))
+                .build().decide();
+        assertTrue(own.calls.isEmpty(), own.calls.toString());
+        assertEquals(d.configuration().environment().get("ONEDNN_MAX_CPU_ISA"), "SSE41");
+        // a different cap of the user's own is checked (and here refused)
+        expectThrows(IllegalStateException.class, () -> EngineConfigurator.builder().optChecker(own)
+                .optCache(new DecisionCache(cache)).optMachineKey(ZEN5)
+                .optCandidates(EngineSetupMain.candidates(Map.of("ONEDNN_MAX_CPU_ISA", "ALL"))).build().decide());
+        assertEquals(own.calls, List.of("your-environment"));
+    }
+
+    @Test
     public void theUsersOwnCapIsTheOnlyCandidate() {
         assertEquals(EngineSetupMain.candidates(Map.of()), EngineConfiguration.candidates());
         List<EngineConfiguration> own = EngineSetupMain.candidates(Map.of("ONEDNN_MAX_CPU_ISA", "AVX2"));

@@ -36,13 +36,13 @@ public class OnnxImportTest {
         return TestResources.json("onnx/reference.json").getAsJsonObject(model);
     }
 
-    static float[] forward(Block block, NDManager manager, float[] input, Shape shape) {
+    public static float[] forward(Block block, NDManager manager, float[] input, Shape shape) {
         return block.forward(new ParameterStore(manager, false), new NDList(manager.create(input, shape)), false)
                 .singletonOrThrow().toFloatArray();
     }
 
     /** Runs an ONNX file in ONNX Runtime (DJL's OnnxRuntime engine). */
-    static float[] onnxRuntime(Path file, float[] input, Shape shape) throws Exception {
+    public static float[] onnxRuntime(Path file, float[] input, Shape shape) throws Exception {
         Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class)
                 .optModelPath(file).optEngine("OnnxRuntime").optTranslator(new NoopTranslator()).build();
         try (ZooModel<NDList, NDList> model = criteria.loadModel();

@@ -392,11 +392,12 @@ public class EfficientBlocksTest {
     public void anSeGateThroughAnOpaqueReshapeIsRefusedWithItsPath() {
         Shape in = new Shape(1, 4, 4, 4);
         try (NDManager manager = NDManager.newBaseManager()) {
-            // A DJL lambda instead of Unsqueeze2d: the pruner cannot know how it maps channels.
+            // A DJL lambda that reverses the channels while it reshapes: probing finds no channel-local
+            // equivalent (a plain reshape to (N, C, 1, 1) would be recognised as Unsqueeze2d).
             Block gate = new NamedSequentialBlock()
                     .add("pool", new GlobalAvgPool2d())
                     .add("fc", Linear.builder().setUnits(4).build())
-                    .add("view", new LambdaBlock(l -> new NDList(l.singletonOrThrow().reshape(-1, 4, 1, 1))));
+                    .add("view", new LambdaBlock(l -> new NDList(l.singletonOrThrow().flip(1).reshape(-1, 4, 1, 1))));
             Block net = new NamedSequentialBlock()
                     .add("conv", ConvUnits.conv(3, 4, 1, 1, false))
                     .add("se", new ParallelBlock(KnownOps.Join.MUL.function(), List.of(Blocks.identityBlock(), gate)))

@@ -83,30 +83,38 @@ final class DoctorCommand implements Callable<Integer> {
         return result.passed() ? 0 : 1;
     }
 
-    /** The sweep by shape: how many are wrong, split by batch and by whether both widths are multiples of 16. */
+    /**
+     * The sweep by shape: how many are wrong, split by batch and by width class (both channel counts
+     * multiples of 16; a 3-channel image into a multiple of 16; any other).
+     */
     private static void printSweep(EngineCheckResult result) {
         Map<String, List<CheckRow>> byShape = result.rows().stream()
                 .collect(Collectors.groupingBy(CheckRow::shape, java.util.LinkedHashMap::new, Collectors.toList()));
-        int[] shapes = new int[2];
-        int[] wrong = new int[2];
+        String[] classes = {"in and out channels both multiples of 16", "3 channels in, a multiple of 16 out",
+            "other widths"};
+        int[] shapes = new int[3];
+        int[] wrong = new int[3];
         Map<Integer, int[]> byBatch = new java.util.TreeMap<>();
         for (Map.Entry<String, List<CheckRow>> e : byShape.entrySet()) {
             Matcher m = CONV_SHAPE.matcher(e.getKey());
             if (!m.find()) {
                 continue;
             }
-            boolean aligned = Integer.parseInt(m.group(2)) % 16 == 0 && Integer.parseInt(m.group(3)) % 16 == 0;
+            int c = Integer.parseInt(m.group(2));
+            int o = Integer.parseInt(m.group(3));
+            int cls = o % 16 != 0 ? 2 : c % 16 == 0 ? 0 : c == 3 ? 1 : 2;
             boolean bad = e.getValue().stream().anyMatch(r -> !r.passed());
-            shapes[aligned ? 1 : 0]++;
-            wrong[aligned ? 1 : 0] += bad ? 1 : 0;
+            shapes[cls]++;
+            wrong[cls] += bad ? 1 : 0;
             int[] b = byBatch.computeIfAbsent(Integer.parseInt(m.group(1)), k -> new int[2]);
             b[0]++;
             b[1] += bad ? 1 : 0;
         }
         System.out.printf("sweep: %d of %d convolution shapes wrong (forward, input or weight gradient)%n",
-                wrong[0] + wrong[1], shapes[0] + shapes[1]);
-        System.out.printf("  in and out channels both multiples of 16: %d of %d wrong%n", wrong[1], shapes[1]);
-        System.out.printf("  other widths:                             %d of %d wrong%n", wrong[0], shapes[0]);
+                wrong[0] + wrong[1] + wrong[2], shapes[0] + shapes[1] + shapes[2]);
+        for (int i = 0; i < classes.length; i++) {
+            System.out.printf("  %-42s %d of %d wrong%n", classes[i] + ":", wrong[i], shapes[i]);
+        }
         byBatch.forEach((n, b) -> System.out.printf("  batch %-2d: %d of %d wrong%n", n, b[1], b[0]));
         List<CheckRow> failures = result.failures();
         failures.stream().limit(40).forEach(System.out::println);
