@@ -11,6 +11,9 @@ import ai.djl.pruning.engine.EngineConfiguration;
 import ai.djl.pruning.engine.EngineDecision;
 import ai.djl.pruning.engine.EngineSwitches;
 import ai.djl.pruning.engine.MachineKey;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pruning.io.ModelFiles;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,8 +42,13 @@ final class DoctorCommand implements Callable<Integer> {
     @Option(names = "--no-candidates", description = "Skip the per-configuration tables (child JVMs).")
     boolean noCandidates;
 
+    @Option(names = "--model", description = "Check this saved model's own convolutions (a folder written by a "
+            + "pruning command) under the configuration in force, instead of the standard shapes: whether one "
+            + "model computes correctly where the general check fails (the width-aware mode).")
+    Path model;
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         Map<String, String> env = System.getenv();
         int multiple = EngineConfiguration.channelMultiple(env);
         MachineKey key = MachineKey.ofThisMachine().withChannelMultiple(multiple);
@@ -71,7 +79,16 @@ final class DoctorCommand implements Callable<Integer> {
                 Engine.getInstance().getVersion());
         EngineSwitches.applyQuietDefaults();
         long start = System.nanoTime();
-        EngineCheckResult result = EngineCheck.builder().optSweep(sweep).optChannelMultiple(multiple).build().run();
+        EngineCheck.Builder check = EngineCheck.builder().optSweep(sweep).optChannelMultiple(multiple);
+        EngineCheckResult result;
+        if (model != null) {
+            try (NDManager manager = NDManager.newBaseManager()) {
+                System.out.println("model: " + model);
+                result = check.optChannelMultiple(1).optConvolutionsOf(ModelFiles.load(model, manager)).build().run();
+            }
+        } else {
+            result = check.build().run();
+        }
         double seconds = (System.nanoTime() - start) / 1e9;
         if (sweep) {
             printSweep(result);
