@@ -31,6 +31,7 @@ public final class EngineSwitches {
     /** Environment variable naming the oneDNN switch of an {@link EngineConfiguration}: {@code off}. */
     public static final String ONEDNN_SWITCH = "DJL_PRUNING_ONEDNN";
 
+    private static final String TORCH_LIBRARY = "libtorch_cpu.so";
     private static final String GLOBAL_CONTEXT = "_ZN2at13globalContextEv";
     private static final String SET_NNPACK = "_ZN2at7Context20setUserEnabledNNPACKEb";
     private static final String SET_MKLDNN = "_ZN2at7Context20setUserEnabledMkldnnEb";
@@ -45,7 +46,11 @@ public final class EngineSwitches {
      * engine if it is not running.
      */
     public static synchronized void applyQuietDefaults() {
-        setNnpackEnabled(false);
+        // NNPACK off is cosmetic (its warnings): skipped where libtorch's library cannot be found (not
+        // Linux, another engine build). oneDNN off is a correctness setting: that one fails loudly.
+        if (findLoadedLibrary(TORCH_LIBRARY).isPresent()) {
+            setNnpackEnabled(false);
+        }
         if ("off".equalsIgnoreCase(System.getenv(ONEDNN_SWITCH))) {
             setMkldnnEnabled(false);
         }
@@ -87,20 +92,24 @@ public final class EngineSwitches {
     }
 
     private static NativeLibrary torch() {
-        return NativeLibrary.getInstance(loadedLibrary("libtorch_cpu.so").toString());
+        return NativeLibrary.getInstance(findLoadedLibrary(TORCH_LIBRARY).orElseThrow(() -> new IllegalStateException(
+                TORCH_LIBRARY + " is not loaded in this process (read from /proc/self/maps; Linux only)")).toString());
     }
 
     private static Pointer context(NativeLibrary torch) {
         return torch.getFunction(GLOBAL_CONTEXT).invokePointer(new Object[0]);
     }
 
-    /** The file of a native library the engine has loaded, read from this process's memory map. */
-    static Path loadedLibrary(String fileName) {
+    /** The file of a native library the engine has loaded, read from this process's memory map (Linux). */
+    static Optional<Path> findLoadedLibrary(String fileName) {
         Engine engine = Engine.getEngine("PyTorch");
         Preconditions.checkState(engine != null, "the PyTorch engine is not on the class path");
-        Optional<Path> found;
+        Path maps = Paths.get("/proc/self/maps");
+        if (!Files.isReadable(maps)) {
+            return Optional.empty();
+        }
         try {
-            found = Files.readAllLines(Paths.get("/proc/self/maps"), StandardCharsets.UTF_8).stream()
+            return Files.readAllLines(maps, StandardCharsets.UTF_8).stream()
                     .map(line -> line.substring(line.lastIndexOf(' ') + 1))
                     .filter(path -> path.endsWith("/" + fileName))
                     .map(Paths::get)
@@ -108,7 +117,5 @@ public final class EngineSwitches {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read /proc/self/maps to find " + fileName, e);
         }
-        return found.orElseThrow(() -> new IllegalStateException(
-                fileName + " is not loaded in this process (engine " + engine.getEngineName() + ")"));
     }
 }

@@ -44,8 +44,11 @@ public class EngineConfiguratorTest {
     }
 
     private static EngineConfigurator configurator(FakeChecker checker, Path cache, MachineKey key) {
-        return EngineConfigurator.builder().optChecker(checker).optCache(new DecisionCache(cache)).optMachineKey(key)
-                .build();
+        return builder(checker, cache, key).build();
+    }
+
+    private static EngineConfigurator.Builder builder(FakeChecker checker, Path cache, MachineKey key) {
+        return EngineConfigurator.builder().optChecker(checker).optCache(new DecisionCache(cache)).optMachineKey(key);
     }
 
     @Test
@@ -78,8 +81,7 @@ public class EngineConfiguratorTest {
 
         // asked to, it checks again
         FakeChecker recheck = new FakeChecker("avx");
-        EngineDecision re = EngineConfigurator.builder().optChecker(recheck).optCache(new DecisionCache(cache))
-                .optMachineKey(ZEN5).optRecheck(true).build().decide();
+        EngineDecision re = builder(recheck, cache, ZEN5).optRecheck(true).build().decide();
         assertEquals(re.configuration().name(), "avx");
         assertEquals(recheck.calls, List.of("default", "avx2", "avx"));
     }
@@ -105,9 +107,8 @@ public class EngineConfiguratorTest {
         Path cache = Files.createTempDirectory("engine-cache");
         configurator(new FakeChecker("sse41"), cache, ZEN5).decide();
         FakeChecker checker = new FakeChecker("default");
-        EngineDecision d = EngineConfigurator.builder().optChecker(checker).optCache(new DecisionCache(cache))
-                .optMachineKey(ZEN5).optCandidates(ImmutableList.of(EngineConfiguration.oneDnnCap("default", "ALL")))
-                .build().decide();
+        EngineDecision d = builder(checker, cache, ZEN5)
+                .optCandidates(ImmutableList.of(EngineConfiguration.oneDnnCap("default", "ALL"))).build().decide();
         assertEquals(d.configuration().name(), "default");
         assertEquals(checker.calls, List.of("default"));
     }
@@ -117,14 +118,12 @@ public class EngineConfiguratorTest {
         Path cache = Files.createTempDirectory("engine-cache");
         configurator(new FakeChecker("sse41"), cache, ZEN5).decide();
         FakeChecker own = new FakeChecker();
-        EngineDecision d = EngineConfigurator.builder().optChecker(own).optCache(new DecisionCache(cache))
-                .optMachineKey(ZEN5).optCandidates(EngineSetupMain.candidates(Map.of("ONEDNN_MAX_CPU_ISA", "SSE41")))
-                .build().decide();
+        EngineDecision d = builder(own, cache, ZEN5)
+                .optCandidates(EngineSetupMain.candidates(Map.of("ONEDNN_MAX_CPU_ISA", "SSE41"))).build().decide();
         assertTrue(own.calls.isEmpty(), own.calls.toString());
         assertEquals(d.configuration().environment().get("ONEDNN_MAX_CPU_ISA"), "SSE41");
         // a different cap of the user's own is checked (and here refused)
-        expectThrows(IllegalStateException.class, () -> EngineConfigurator.builder().optChecker(own)
-                .optCache(new DecisionCache(cache)).optMachineKey(ZEN5)
+        expectThrows(IllegalStateException.class, () -> builder(own, cache, ZEN5)
                 .optCandidates(EngineSetupMain.candidates(Map.of("ONEDNN_MAX_CPU_ISA", "ALL"))).build().decide());
         assertEquals(own.calls, List.of("your-environment"));
     }
@@ -165,8 +164,7 @@ public class EngineConfiguratorTest {
         Path cache = Files.createTempDirectory("engine-cache");
         configurator(new FakeChecker("sse41"), cache, ZEN5).decide();
         FakeChecker aligned = new FakeChecker("default");
-        EngineDecision d = EngineConfigurator.builder().optChecker(aligned).optCache(new DecisionCache(cache))
-                .optMachineKey(ZEN5).optChannelMultiple(16).build().decide();
+        EngineDecision d = builder(aligned, cache, ZEN5).optChannelMultiple(16).build().decide();
         assertEquals(d.configuration().name(), "default");
         assertEquals(aligned.calls, List.of("default"), "the general decision must not answer for aligned widths");
         assertTrue(d.line().contains("[only for widths that are multiples of 16]"), d.line());
