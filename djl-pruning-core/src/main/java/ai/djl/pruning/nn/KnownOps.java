@@ -135,7 +135,7 @@ public final class KnownOps {
 
     private static Optional<Block> probeEquivalent(LambdaBlock block, Shape in) {
         try (NDManager m = NDManager.newBaseManager()) {
-            NDArray x = ProbeInputs.gaussian(m, in, 4321);
+            NDArray x = probe(m, in, 4321);
             ParameterStore store = new ParameterStore(m, false);
             NDArray y;
             try {
@@ -203,7 +203,7 @@ public final class KnownOps {
             return Optional.empty();
         }
         try (NDManager m = NDManager.newBaseManager()) {
-            NDArray x = ProbeInputs.gaussian(m, in[0], 4321);
+            NDArray x = probe(m, in[0], 4321);
             NDArray y = block.forward(new ParameterStore(m, false), new NDList(x), false).singletonOrThrow();
             for (Lambda op : Lambda.values()) {
                 if (matches(y, () -> op.op.apply(x))) {
@@ -228,7 +228,7 @@ public final class KnownOps {
             List<NDArray> xs = new ArrayList<>();
             long seed = 4321;
             for (Shape s : branchShapes) {
-                NDArray x = ProbeInputs.gaussian(m, s, seed++);
+                NDArray x = probe(m, s, seed++);
                 xs.add(x);
                 lists.add(new NDList(x));
             }
@@ -245,6 +245,14 @@ public final class KnownOps {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * A probe wide enough to tell functions apart that agree near zero: with standard-normal values ReLU and
+     * ReLU6 (or a clip at ±6, a saturating sigmoid) would look the same, so the values have a spread of 8.
+     */
+    private static NDArray probe(NDManager m, Shape shape, long seed) {
+        return ProbeInputs.gaussian(m, shape, seed).muli(8);
     }
 
     private static boolean matches(NDArray y, Supplier<NDArray> candidate) {

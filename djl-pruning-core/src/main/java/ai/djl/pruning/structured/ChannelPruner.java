@@ -494,8 +494,15 @@ public final class ChannelPruner {
     /** The pruned block must equal a copy of the original whose pruned channels are masked. */
     private double verify(Block original, Block pruned, ChannelPruningPlan plan, NDManager manager) {
         Shape in = plan.graph().inputShape();
+        // A batch of at least 4: batch-1 convolutions take libtorch's own im2col path, larger ones the
+        // oneDNN kernels that batched inference and training use (and that are wrong on some CPUs).
+        Shape probe = in.get(0) >= 4 ? in : new Shape(4).addAll(in.slice(1));
         try (NDManager scope = manager.newSubManager()) {
             Block masked = rebuildAndCopy(original, in, keepIndices(plan, Set.of()), scope);
+            // First the rebuilt copy against the user's block: pruned and masked are both rebuilt from the
+            // block's description, so only this catches a description that misses what a block computes.
+            OutputCheck.requireSameOutputs(original, masked, probe, tolerance, scope,
+                    "the rebuilt copy differs from the original block");
             Map<String, Parameter> params = new HashMap<>();
             for (Pair<String, Parameter> p : masked.getParameters()) {
                 params.put(p.getKey(), p.getValue());
@@ -523,9 +530,6 @@ public final class ChannelPruner {
                     }
                 }
             }
-            // A batch of at least 4: batch-1 convolutions take libtorch's own im2col path, larger ones the
-            // oneDNN kernels that batched inference and training use (and that are wrong on some CPUs).
-            Shape probe = in.get(0) >= 4 ? in : new Shape(4).addAll(in.slice(1));
             return OutputCheck.requireSameOutputs(masked, pruned, probe, tolerance, scope,
                     "pruned block differs from the masked original");
         }

@@ -176,4 +176,19 @@ public class DjlBlocksTest {
                     .allClose(reloaded.forward(store, new NDList(x), false).singletonOrThrow(), 0, 0, false));
         }
     }
+
+    @Test
+    public void reluSixIsNotMistakenForRelu() {
+        // Probes of standard-normal values never reach 6, where ReLU6 and ReLU part: a rebuilt network would
+        // silently clip nothing. The probe's spread tells them apart.
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ai.djl.nn.LambdaBlock relu6 = (ai.djl.nn.LambdaBlock) Activation.relu6Block();
+            relu6.initialize(manager, DataType.FLOAT32, new Shape(2, 3, 4, 4));
+            assertTrue(ai.djl.pruning.nn.KnownOps.identify(relu6).isEmpty());
+            Block same = ai.djl.pruning.nn.KnownOps.equivalent(relu6).orElseThrow();
+            assertTrue(same instanceof ai.djl.pruning.nn.Elementwise e
+                    && e.getKind() == ai.djl.pruning.nn.Elementwise.Kind.CLIP && e.getA() == 0 && e.getB() == 6,
+                    same.toString());
+        }
+    }
 }
