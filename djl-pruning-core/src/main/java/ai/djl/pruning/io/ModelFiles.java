@@ -2,7 +2,6 @@ package ai.djl.pruning.io;
 
 import ai.djl.pruning.nn.ProbeInputs;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.pruning.nn.BlockSpec;

@@ -3,7 +3,6 @@ package ai.djl.pruning.onnx;
 import ai.djl.pruning.nn.ProbeInputs;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;

@@ -14,9 +14,11 @@ import ai.djl.pruning.engine.MachineKey;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pruning.io.ModelFiles;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -106,12 +108,12 @@ final class DoctorCommand implements Callable<Integer> {
      */
     private static void printSweep(EngineCheckResult result) {
         Map<String, List<CheckRow>> byShape = result.rows().stream()
-                .collect(Collectors.groupingBy(CheckRow::shape, java.util.LinkedHashMap::new, Collectors.toList()));
+                .collect(Collectors.groupingBy(CheckRow::shape, LinkedHashMap::new, Collectors.toList()));
         String[] classes = {"in and out channels both multiples of 16", "3 channels in, a multiple of 16 out",
             "other widths"};
         int[] shapes = new int[3];
         int[] wrong = new int[3];
-        Map<Integer, int[]> byBatch = new java.util.TreeMap<>();
+        Map<Integer, int[]> byBatch = new TreeMap<>();
         for (Map.Entry<String, List<CheckRow>> e : byShape.entrySet()) {
             Matcher m = CONV_SHAPE.matcher(e.getKey());
             if (!m.find()) {
