@@ -20,6 +20,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BinaryOperator;
 import java.util.Random;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -217,24 +218,32 @@ public final class EngineCheck {
         double[] w = gaussian(random, s.o * (s.c / s.groups) * s.k * s.k);
         double[] b = gaussian(random, s.o);
         double[] g = gaussian(random, s.n * s.o * oh * oh);
-        NDArray xa = array(m, x, new Shape(s.n, s.c, s.hw, s.hw));
-        NDArray wa = array(m, w, new Shape(s.o, s.c / s.groups, s.k, s.k));
-        NDArray ga = array(m, g, new Shape(s.n, s.o, oh, oh));
-        xa.setRequiresGradient(true);
-        wa.setRequiresGradient(true);
+        NDArray bias = array(m, b, new Shape(s.o));
+        ReferenceMath.LayerResult r = ReferenceMath.conv2d(x, s.n, s.c, s.hw, s.hw, w, s.o, s.k, b, s.stride, s.pad,
+                s.groups, g);
+        return layerRows("conv2d", s.toString(), array(m, x, new Shape(s.n, s.c, s.hw, s.hw)),
+                array(m, w, new Shape(s.o, s.c / s.groups, s.k, s.k)), array(m, g, new Shape(s.n, s.o, oh, oh)),
+                (xa, wa) -> Conv2d.conv2d(xa, wa, bias, new Shape(s.stride, s.stride), new Shape(s.pad, s.pad),
+                        new Shape(1, 1), s.groups).singletonOrThrow(), r);
+    }
+
+    /**
+     * The forward output and both gradients of one layer (for the loss Σ y·g), each compared with the
+     * reference: three rows.
+     */
+    private List<CheckRow> layerRows(String layer, String shape, NDArray x, NDArray w, NDArray g,
+            BinaryOperator<NDArray> forward, ReferenceMath.LayerResult reference) {
+        x.setRequiresGradient(true);
+        w.setRequiresGradient(true);
         NDArray y;
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            y = Conv2d.conv2d(xa, wa, array(m, b, new Shape(s.o)), new Shape(s.stride, s.stride),
-                    new Shape(s.pad, s.pad), new Shape(1, 1), s.groups).singletonOrThrow();
-            collector.backward(y.mul(ga).sum());
+            y = forward.apply(x, w);
+            collector.backward(y.mul(g).sum());
         }
-        ReferenceMath.ConvResult r = ReferenceMath.conv2d(x, s.n, s.c, s.hw, s.hw, w, s.o, s.k, b, s.stride, s.pad,
-                s.groups, g);
-        String shape = s.toString();
         return ImmutableList.of(
-                row("conv2d forward", shape, y, r.y()),
-                row("conv2d input-grad", shape, xa.getGradient(), r.dx()),
-                row("conv2d weight-grad", shape, wa.getGradient(), r.dw()));
+                row(layer + " forward", shape, y, reference.y()),
+                row(layer + " input-grad", shape, x.getGradient(), reference.dx()),
+                row(layer + " weight-grad", shape, w.getGradient(), reference.dw()));
     }
 
     private List<CheckRow> linear(NDManager m, Random random, int n, int in, int out) {
@@ -242,21 +251,11 @@ public final class EngineCheck {
         double[] w = gaussian(random, out * in);
         double[] b = gaussian(random, out);
         double[] g = gaussian(random, n * out);
-        NDArray xa = array(m, x, new Shape(n, in));
-        NDArray wa = array(m, w, new Shape(out, in));
-        xa.setRequiresGradient(true);
-        wa.setRequiresGradient(true);
-        NDArray y;
-        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            y = Linear.linear(xa, wa, array(m, b, new Shape(out))).singletonOrThrow();
-            collector.backward(y.mul(array(m, g, new Shape(n, out))).sum());
-        }
-        ReferenceMath.ConvResult r = ReferenceMath.linear(x, n, in, w, out, b, g);
-        String shape = String.format("n%d %d→%d", n, in, out);
-        return ImmutableList.of(
-                row("linear forward", shape, y, r.y()),
-                row("linear input-grad", shape, xa.getGradient(), r.dx()),
-                row("linear weight-grad", shape, wa.getGradient(), r.dw()));
+        NDArray bias = array(m, b, new Shape(out));
+        return layerRows("linear", String.format("n%d %d→%d", n, in, out), array(m, x, new Shape(n, in)),
+                array(m, w, new Shape(out, in)), array(m, g, new Shape(n, out)),
+                (xa, wa) -> Linear.linear(xa, wa, bias).singletonOrThrow(),
+                ReferenceMath.linear(x, n, in, w, out, b, g));
     }
 
     private CheckRow batchNorm(NDManager m, Random random, boolean training) {

@@ -106,10 +106,9 @@ public final class EngineSetupMain {
         if (isa == null || isa.isBlank()) {
             return EngineConfiguration.candidates();
         }
-        EngineConfiguration user = "off".equalsIgnoreCase(env.get(EngineSwitches.ONEDNN_SWITCH))
-                ? new EngineConfiguration("your-environment",
-                        Map.of(EngineConfiguration.ISA_VARIABLE, isa, EngineSwitches.ONEDNN_SWITCH, "off"))
-                : EngineConfiguration.oneDnnCap("your-environment", isa);
+        String onednn = "off".equalsIgnoreCase(env.get(EngineSwitches.ONEDNN_SWITCH)) ? "off" : "on";
+        EngineConfiguration user = new EngineConfiguration("your-environment",
+                Map.of(EngineConfiguration.ISA_VARIABLE, isa, EngineSwitches.ONEDNN_SWITCH, onednn));
         return ImmutableList.of(user);
     }
 }

@@ -9,14 +9,14 @@ final class ReferenceMath {
 
     private ReferenceMath() {}
 
-    /** Forward output, input gradient and weight gradient of one convolution. */
-    record ConvResult(double[] y, double[] dx, double[] dw) {}
+    /** Forward output, input gradient and weight gradient of one layer (convolution or linear). */
+    record LayerResult(double[] y, double[] dx, double[] dw) {}
 
     /**
      * Convolution with zero padding, square stride and groups; gradients for an upstream gradient {@code g}
      * shaped like the output (the loss is Σ y·g).
      */
-    static ConvResult conv2d(double[] x, int n, int c, int h, int w, double[] wt, int o, int k, double[] b,
+    static LayerResult conv2d(double[] x, int n, int c, int h, int w, double[] wt, int o, int k, double[] b,
             int stride, int pad, int groups, double[] g) {
         int oh = (h + 2 * pad - k) / stride + 1;
         int ow = (w + 2 * pad - k) / stride + 1;
@@ -63,11 +63,11 @@ final class ReferenceMath {
                 }
             }
         }
-        return new ConvResult(y, dx, dw);
+        return new LayerResult(y, dx, dw);
     }
 
     /** y = x·wᵀ + b, and the gradients of Σ y·g with respect to x and w. */
-    static ConvResult linear(double[] x, int n, int in, double[] wt, int out, double[] b, double[] g) {
+    static LayerResult linear(double[] x, int n, int in, double[] wt, int out, double[] b, double[] g) {
         double[] y = new double[n * out];
         double[] dx = new double[n * in];
         double[] dw = new double[out * in];
@@ -83,7 +83,7 @@ final class ReferenceMath {
                 y[r * out + o] = s;
             }
         }
-        return new ConvResult(y, dx, dw);
+        return new LayerResult(y, dx, dw);
     }
 
     /**

@@ -65,8 +65,7 @@ public final class BlockSpec {
         } else if (block instanceof LambdaBlock lambda && KnownOps.identify(lambda).isEmpty()) {
             // Described as the named block it was probed to equal: rebuilt, it computes the same.
             return describe(KnownOps.equivalent(lambda).orElseThrow(() -> new IllegalArgumentException(
-                    "cannot describe a LambdaBlock that matches none of " + Arrays.toString(KnownOps.Lambda.values())
-                            + " nor a pooling or element-wise function (probed)")));
+                    "cannot describe " + KnownOps.UNKNOWN_LAMBDA)));
         } else if (block instanceof Dropout) {
             o.addProperty("type", "Dropout");
             o.addProperty("rate", (Float) privateField(block, Dropout.class, "rate"));

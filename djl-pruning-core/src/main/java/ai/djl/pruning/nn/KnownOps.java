@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
@@ -13,8 +14,8 @@ import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import java.lang.reflect.Field;
-import ai.djl.ndarray.types.DataType;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Map;
 import java.util.WeakHashMap;
@@ -100,9 +101,17 @@ public final class KnownOps {
         }
     }
 
-    /** Per lambda block, the input shape probed and the equivalent found (blocks are compared by identity). */
-    private static final Map<LambdaBlock, Map.Entry<Shape, Optional<Block>>> EQUIVALENTS =
-            Collections.synchronizedMap(new WeakHashMap<>());
+    /**
+     * What probing found for a lambda block at one input shape: a named operation, or else an equivalent
+     * named block. Kept per block (compared by identity) so that the analyses, which each ask, probe once.
+     */
+    private record Probed(Shape shape, Optional<Lambda> op, Optional<Block> equivalent) {}
+
+    private static final Map<LambdaBlock, Probed> PROBED = Collections.synchronizedMap(new WeakHashMap<>());
+
+    /** The end of every refusal of an unknown lambda: what probing tried. */
+    public static final String UNKNOWN_LAMBDA = "a LambdaBlock that matches none of " + Arrays.toString(Lambda.values())
+            + " nor a pooling or element-wise function (probed)";
 
     private KnownOps() {}
 
@@ -111,46 +120,60 @@ public final class KnownOps {
      * lambdas {@link #identify(LambdaBlock)} does not name: max and average pooling of any square kernel,
      * stride and padding ({@code Pool.maxPool2dBlock}, {@code Pool.avgPool2dBlock}), sigmoid, ReLU6 (a
      * clip to [0, 6]), hard swish and hard sigmoid ({@code Activation::sigmoid} passed to {@code
-     * SequentialBlock.add}, {@code Activation.relu6Block()}) and the reshape of (N, C) to (N, C, 1, 1). Found by probing: the lambda runs on a random
-     * input of its initialised shape (a private generator) and each candidate whose output shape fits is
-     * compared with it. Analyses then treat the lambda as that block: channel-local, with its cost, spec and
-     * ONNX form.
+     * SequentialBlock.add}, {@code Activation.relu6Block()}) and the reshape of (N, C) to (N, C, 1, 1).
+     * Found by probing: the lambda runs on a random input of its initialised shape (a private generator)
+     * and each candidate whose output shape fits is compared with it. Analyses then treat the lambda as
+     * that block: channel-local, with its cost, spec and ONNX form.
      *
      * @param block an initialised lambda block
-     * @return the equivalent block (shared: read it, do not add it to a model), if one matches
+     * @return the equivalent block (shared: read it, do not add it to a model), if {@link #identify} names
+     *     no operation and one matches
      */
     public static Optional<Block> equivalent(LambdaBlock block) {
+        return probed(block).map(Probed::equivalent).orElse(Optional.empty());
+    }
+
+    /**
+     * Identifies a lambda block by running it on a random input of its initialised input shape.
+     *
+     * @param block an initialised {@link LambdaBlock}
+     * @return the operation it computes, if known
+     */
+    public static Optional<Lambda> identify(LambdaBlock block) {
+        return probed(block).map(Probed::op).orElse(Optional.empty());
+    }
+
+    private static Optional<Probed> probed(LambdaBlock block) {
         Shape[] in = block.getInputShapes();
         if (in == null || in.length != 1) {
             return Optional.empty();
         }
-        Map.Entry<Shape, Optional<Block>> known = EQUIVALENTS.get(block);
-        if (known != null && known.getKey().equals(in[0])) {
-            return known.getValue();
+        Probed known = PROBED.get(block);
+        if (known == null || !known.shape().equals(in[0])) {
+            known = probe(block, in[0]);
+            PROBED.put(block, known);
         }
-        Optional<Block> found = probeEquivalent(block, in[0]);
-        EQUIVALENTS.put(block, Map.entry(in[0], found));
-        return found;
+        return Optional.of(known);
     }
 
-    private static Optional<Block> probeEquivalent(LambdaBlock block, Shape in) {
+    private static Probed probe(LambdaBlock block, Shape in) {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray x = probe(m, in, 4321);
             ParameterStore store = new ParameterStore(m, false);
-            NDArray y;
-            try {
-                y = block.forward(store, new NDList(x), false).singletonOrThrow();
-            } catch (RuntimeException e) {
-                return Optional.empty();
+            NDArray y = block.forward(store, new NDList(x), false).singletonOrThrow();
+            for (Lambda op : Lambda.values()) {
+                if (matches(y, () -> op.op.apply(x))) {
+                    return new Probed(in, Optional.of(op), Optional.empty());
+                }
             }
             for (Block candidate : candidates(in, y.getShape())) {
                 if (matches(y, () -> candidate.forward(store, new NDList(x), false).singletonOrThrow())) {
                     candidate.initialize(m, DataType.FLOAT32, in);
-                    return Optional.of(candidate);
+                    return new Probed(in, Optional.empty(), Optional.of(candidate));
                 }
             }
         }
-        return Optional.empty();
+        return new Probed(in, Optional.empty(), Optional.empty());
     }
 
     /** Channel-local blocks whose output shape on {@code in} is {@code out}. */
@@ -189,29 +212,6 @@ public final class KnownOps {
             }
         }
         return list;
-    }
-
-    /**
-     * Identifies a lambda block by running it on a random input of its initialised input shape.
-     *
-     * @param block an initialised {@link LambdaBlock}
-     * @return the operation it computes, if known
-     */
-    public static Optional<Lambda> identify(LambdaBlock block) {
-        Shape[] in = block.getInputShapes();
-        if (in == null || in.length != 1) {
-            return Optional.empty();
-        }
-        try (NDManager m = NDManager.newBaseManager()) {
-            NDArray x = probe(m, in[0], 4321);
-            NDArray y = block.forward(new ParameterStore(m, false), new NDList(x), false).singletonOrThrow();
-            for (Lambda op : Lambda.values()) {
-                if (matches(y, () -> op.op.apply(x))) {
-                    return Optional.of(op);
-                }
-            }
-        }
-        return Optional.empty();
     }
 
     /**

@@ -17,8 +17,9 @@ public final class OutputCheck {
     private OutputCheck() {}
 
     /**
-     * Runs both blocks on one seeded random probe (a private generator: the engine's stream is untouched) in inference mode and refuses the result if their
-     * outputs differ by more than {@code tolerance} relative to the largest output magnitude (at least 1).
+     * Runs both blocks on one seeded random probe (a private generator: the engine's stream is untouched)
+     * in inference mode and refuses the result if their outputs differ by more than {@code tolerance}
+     * relative to the largest output magnitude (at least 1).
      *
      * @param reference the block whose function must be kept
      * @param candidate the transformed block

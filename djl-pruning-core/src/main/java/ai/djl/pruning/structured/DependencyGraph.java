@@ -417,9 +417,7 @@ public final class DependencyGraph {
                 return new Result(out, outShapes);
             }
             if (block instanceof LambdaBlock lambda && KnownOps.identify(lambda).isEmpty()) {
-                Block same = KnownOps.equivalent(lambda).orElseThrow(() -> opaque(block, path, "a LambdaBlock that "
-                        + "matches none of " + Arrays.toString(KnownOps.Lambda.values()) + " nor a pooling or "
-                        + "element-wise function (probed)"));
+                Block same = KnownOps.equivalent(lambda).orElseThrow(() -> opaque(block, path, KnownOps.UNKNOWN_LAMBDA));
                 return walk(same, path, in, inShapes);
             }
             if (block instanceof Dropout) {
