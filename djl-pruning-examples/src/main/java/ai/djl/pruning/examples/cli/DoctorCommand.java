@@ -60,9 +60,10 @@ final class DoctorCommand implements Callable<Integer> {
         System.out.println("libtorch:     " + key.libtorch());
         System.out.println("java:         " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version")
                 + ", " + Runtime.getRuntime().availableProcessors() + " processors");
-        Optional<EngineDecision> cached = DecisionCache.inDjlCache().load(key);
+        DecisionCache cache = DecisionCache.inDjlCache();
+        Optional<EngineDecision> cached = cache.load(key);
         System.out.println("decision:     " + cached.map(EngineDecision::line)
-                .orElse("none cached for this machine in " + DecisionCache.inDjlCache().folder()));
+                .orElse("none cached for this machine in " + cache.folder()));
         if (!noCandidates) {
             ChildJvmChecker checker = ChildJvmChecker.ofThisClassPath(multiple);
             for (EngineConfiguration c : EngineConfiguration.candidates()) {
@@ -75,21 +76,20 @@ final class DoctorCommand implements Callable<Integer> {
         System.out.println();
         String isa = env.getOrDefault(EngineConfiguration.ISA_VARIABLE, "not set (oneDNN's default: all)");
         String onednn = env.getOrDefault(EngineSwitches.ONEDNN_SWITCH, "not set (on)");
+        String widths = multiple > 1 ? "; checked for widths that are multiples of " + multiple + " only" : "";
         System.out.printf("== in force: %s=%s, %s=%s, NNPACK off%s; engine %s %s%n", EngineConfiguration.ISA_VARIABLE,
-                isa, EngineSwitches.ONEDNN_SWITCH, onednn,
-                multiple > 1 ? "; checked for widths that are multiples of " + multiple + " only" : "", Engine.getInstance().getEngineName(),
+                isa, EngineSwitches.ONEDNN_SWITCH, onednn, widths, Engine.getInstance().getEngineName(),
                 Engine.getInstance().getVersion());
         EngineSwitches.applyQuietDefaults();
         long start = System.nanoTime();
-        EngineCheck.Builder check = EngineCheck.builder().optSweep(sweep).optChannelMultiple(multiple);
         EngineCheckResult result;
         if (model != null) {
             try (NDManager manager = NDManager.newBaseManager()) {
                 System.out.println("model: " + model);
-                result = check.optChannelMultiple(1).optConvolutionsOf(ModelFiles.load(model, manager)).build().run();
+                result = EngineCheck.builder().optConvolutionsOf(ModelFiles.load(model, manager)).build().run();
             }
         } else {
-            result = check.build().run();
+            result = EngineCheck.builder().optSweep(sweep).optChannelMultiple(multiple).build().run();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         if (sweep) {

@@ -3,7 +3,6 @@ package ai.djl.pruning.examples.cli;
 import ai.djl.pruning.engine.EngineCheck;
 import ai.djl.pruning.engine.EngineConfiguration;
 import ai.djl.pruning.engine.EngineSwitches;
-import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -67,21 +66,32 @@ public final class Main {
 
     /**
      * What every engine-using command does first: NNPACK off (no warning flood) and the engine's
-     * numerical self-check, so that no command computes figures on a wrong engine. {@code doctor} does its
-     * own checking and help needs no engine.
-     *
-     * @param args the command line
+     * numerical self-check, so that no command computes figures on a wrong engine.
      */
-    static void prepareEngine(String... args) {
-        if (args.length == 0 || Set.of("doctor", "help", "--help", "-h", "--version", "-V").contains(args[0])) {
-            return;
-        }
+    static void prepareEngine() {
         EngineSwitches.applyQuietDefaults();
         // DJL_PRUNING_ENGINE_CHECK=warn: go on with a logged warning (to measure a faulty configuration's speed).
         boolean warn = "warn".equalsIgnoreCase(System.getenv(ENGINE_CHECK_VARIABLE));
         // DJL_PRUNING_WIDTHS=16: the engine need only be correct for widths that are multiples of 16.
         EngineCheck.verifyOnce(warn ? EngineCheck.OnFailure.WARN : EngineCheck.OnFailure.THROW,
                 EngineConfiguration.channelMultiple(System.getenv()));
+    }
+
+    /**
+     * Whether a parsed command line runs a command that uses the engine: not the bare tool, not help or
+     * version requests, not {@code help}, and not {@code doctor} (which checks the engine itself).
+     */
+    private static boolean usesEngine(CommandLine.ParseResult parsed) {
+        if (!parsed.hasSubcommand()) {
+            return false;
+        }
+        CommandLine.ParseResult leaf = parsed;
+        while (leaf.hasSubcommand()) {
+            leaf = leaf.subcommand();
+        }
+        Object command = leaf.commandSpec().userObject();
+        return !leaf.isUsageHelpRequested() && !leaf.isVersionHelpRequested()
+                && !(command instanceof DoctorCommand) && !(command instanceof CommandLine.HelpCommand);
     }
 
     /**
@@ -97,12 +107,6 @@ public final class Main {
         }
         if (System.getProperty("OPT_OUT_TRACKING") == null) {
             System.setProperty("OPT_OUT_TRACKING", "true");
-        }
-        try {
-            prepareEngine(args);
-        } catch (IllegalStateException e) {
-            System.err.println("error: " + e.getMessage().lines().findFirst().orElse(""));
-            return 1;
         }
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
@@ -121,6 +125,18 @@ public final class Main {
             commandLine.getErr().println("error: " + e.getMessage().replace('\n', ' ')
                     + " (see '" + commandLine.getCommandSpec().qualifiedName() + " --help')");
             return 2;
+        });
+        // After parsing, so that help and bad usage never start the engine.
+        cli.setExecutionStrategy(parsed -> {
+            if (usesEngine(parsed)) {
+                try {
+                    prepareEngine();
+                } catch (IllegalStateException e) {
+                    cli.getErr().println("error: " + e.getMessage().lines().findFirst().orElse(""));
+                    return 1;
+                }
+            }
+            return new CommandLine.RunLast().execute(parsed);
         });
         return cli.execute(args);
     }
