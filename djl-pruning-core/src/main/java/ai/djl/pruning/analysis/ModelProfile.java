@@ -1,28 +1,11 @@
 package ai.djl.pruning.analysis;
 
+import ai.djl.pruning.nn.BlockHandlers;
 import ai.djl.pruning.nn.BlockPaths;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import ai.djl.nn.LambdaBlock;
-import ai.djl.nn.norm.Dropout;
-import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.SymbolBlock;
-import ai.djl.nn.convolutional.Convolution;
-import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.BatchNorm;
-import ai.djl.pruning.nn.GlobalAvgPool2d;
-import ai.djl.pruning.nn.AvgPool2d;
-import ai.djl.pruning.nn.ChannelShuffle;
-import ai.djl.pruning.nn.KnownOps;
-import ai.djl.pruning.nn.Unsqueeze2d;
-import ai.djl.pruning.nn.Elementwise;
-import ai.djl.pruning.nn.MaxPool2d;
-import ai.djl.pruning.nn.Relu;
-import ai.djl.pruning.nn.ResidualBlock;
-import ai.djl.pruning.nn.ZeroPadShortcut;
 import ai.djl.util.Pair;
 import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableList;
@@ -64,13 +47,14 @@ import java.util.Optional;
  *       MAC figures are unchanged by them (an AdderNet layer reports 0 MACs: it multiplies nothing).
  * </ul>
  *
- * <p>Known blocks: DJL's {@code Conv1d/2d/3d} (and any {@link Convolution}), {@link Linear}, {@link
- * BatchNorm}, {@link SequentialBlock}; the project's {@code nn} blocks; DJL {@link LambdaBlock}s and
- * {@link ParallelBlock} joins that {@link KnownOps} identifies (an add or multiply join costs one MAC
- * per output element under {@link MacConvention#TORCHPROFILE}, a concatenation none); and any block
- * implementing {@link CostDescribed}. Any other block (an unrecognised lambda or join, a custom
- * container) is listed with {@code known = false} and counted as zero: check {@link
- * #unknownLayers()} (or {@link #macsKnown()}) before trusting totals. A {@link SymbolBlock} (a
+ * <p>Each block is costed by the {@link CostHandler} {@code BlockHandlers} finds for it: built-ins for
+ * DJL's {@code Conv1d/2d/3d} (any {@code Convolution}), {@code Linear}, {@code BatchNorm}, {@code
+ * Dropout}, sequences; the project's {@code nn} blocks; DJL {@code LambdaBlock}s and {@code ParallelBlock}
+ * joins that probing identifies (an add or multiply join costs one MAC per output element under {@link
+ * MacConvention#TORCHPROFILE}, a concatenation none); any block implementing {@link CostDescribed}; a
+ * user's layer through its registered handler. Any other block (an unrecognised lambda or join, a
+ * custom container) is listed with {@code known = false} and counted as zero: check {@link
+ * #unknownLayers()} (or {@link #macsKnown()}) before trusting totals. A {@code SymbolBlock} (a
  * TorchScript module loaded by {@code TorchScriptModels}, an ONNX graph) is one opaque row: its
  * parameters are counted, its MACs and memory accesses are unknown and the table says so.
  *
@@ -314,121 +298,78 @@ public final class ModelProfile {
             this.convention = convention;
         }
 
+        @SuppressWarnings("unchecked")
         Shape[] walk(Block block, String path, Shape[] in) {
-            if (block instanceof CostDescribed custom) {
-                Shape[] out = block.getOutputShapes(in);
-                LayerCost cost = custom.describeCost(in, out, convention);
-                add(block, path, block.getClass().getSimpleName(), out, cost.macs(), cost.memoryAccesses(), true,
-                        false, cost.operations());
-                return out;
+            At at = new At(block, path, in);
+            Optional<CostHandler> h = BlockHandlers.find(block, CostHandler.class);
+            if (h.isEmpty()) {
+                return at.unknown(block.getClass().getSimpleName(), false); // nobody described it: opaque
             }
-            if (block instanceof SymbolBlock) {
-                // A traced or scripted graph: its layers are not DJL blocks, so nothing can be costed. Its
-                // listed parameters are the graph's parameters (buffers such as BatchNorm running
-                // statistics are not listed), counted whether or not they are frozen.
-                Shape[] out = block.getOutputShapes(in);
-                add(block, path, block.getClass().getSimpleName(), out, 0, 0, false, true, null);
-                return out;
-            }
-            if (block instanceof ResidualBlock residual) {
-                Shape[] x = in;
-                for (Pair<String, Block> child : children(block)) {
-                    if (child.getValue() != residual.getShortcut()) {
-                        x = walk(child.getValue(), BlockPaths.join(path, child.getKey()), x);
-                    }
-                }
-                if (residual.getShortcut() != null) {
-                    Pair<String, Block> sc = children(block).stream()
-                            .filter(p -> p.getValue() == residual.getShortcut()).findFirst().orElseThrow();
-                    walk(sc.getValue(), BlockPaths.join(path, sc.getKey()), in);
-                }
-                long n = x[0].size();
-                addRow(BlockPaths.join(path, "add"), residual.isReluAfterAdd() ? "residual add + ReLU" : "residual add", x[0],
-                        0, 0, elementwise(n), elementwise(n), 3 * n, true, null);
-                return x;
-            }
-            if (block instanceof SequentialBlock) {
-                Shape[] x = in;
-                for (Pair<String, Block> child : children(block)) {
-                    x = walk(child.getValue(), BlockPaths.join(path, child.getKey()), x);
-                }
-                return x;
-            }
-            if (block instanceof ParallelBlock parallel) {
-                Shape[] out = block.getOutputShapes(in);
-                List<Shape> branches = new ArrayList<>();
-                long branchElements = 0;
-                for (Pair<String, Block> child : children(block)) {
-                    Shape s = walk(child.getValue(), BlockPaths.join(path, child.getKey()), in)[0];
-                    branches.add(s);
-                    branchElements += s.size();
-                }
-                // A join KnownOps recognises has a known cost: add and multiply one MAC per output element
-                // (torchprofile's convention, broadcasting included), concatenation a copy.
-                KnownOps.Join join = KnownOps.identify(parallel, branches.toArray(new Shape[0])).orElse(null);
-                long n = out[0].size();
-                if (join == null) {
-                    addRow(BlockPaths.join(path, "join"), "ParallelBlock join", out[0], 0, 0, 0, 0, 0, false, null);
-                } else {
-                    long macs = join == KnownOps.Join.CONCAT ? 0 : elementwise(n);
-                    addRow(BlockPaths.join(path, "join"), "join " + join.name().toLowerCase(Locale.ROOT), out[0], 0, 0,
-                            macs, macs, branchElements + n, true, null);
-                }
-                return out;
-            }
-            if (block instanceof LambdaBlock lambda && KnownOps.identify(lambda).isEmpty()) {
-                Optional<Block> same = KnownOps.equivalent(lambda);
-                if (same.isPresent()) {
-                    return walk(same.get(), path, in);
-                }
-            }
-            Shape[] out = block.getOutputShapes(in);
-            long inSize = in[0].size();
-            long outSize = out[0].size();
-            String type = block.getClass().getSimpleName();
-            if (block instanceof Convolution conv) {
-                NDArray w = weight(block);
-                long macs = outSize / conv.getFilters() * w.size();
-                add(block, path, type, out, macs, 2 * macs + outSize, true, false,
-                        OperationCounts.multiplyAccumulate(outSize, w.size() / w.getShape().get(0), hasBias(block)));
-            } else if (block instanceof Linear) {
-                NDArray w = weight(block);
-                long macs = outSize / w.getShape().get(0) * w.size();
-                add(block, path, type, out, macs, 2 * macs + outSize, true, false,
-                        OperationCounts.multiplyAccumulate(outSize, w.size() / w.getShape().get(0), hasBias(block)));
-            } else if (block instanceof BatchNorm || block instanceof GlobalAvgPool2d || block instanceof AvgPool2d) {
-                add(block, path, type, out, elementwise(outSize), inSize + outSize, true);
-            } else if (block instanceof Relu || block instanceof Elementwise || block instanceof MaxPool2d
-                    || block instanceof ZeroPadShortcut || block instanceof ChannelShuffle) {
-                add(block, path, type, out, 0, inSize + outSize, true);
-            } else if (block instanceof Unsqueeze2d || block instanceof Dropout) {
-                add(block, path, type, out, 0, 0, true); // a view: nothing is read or written
-            } else if (block instanceof LambdaBlock lambda && KnownOps.identify(lambda).isPresent()) {
-                // A DJL lambda KnownOps recognises: pools are means (one MAC per output under torchprofile),
-                // the identity and flatten are views, ReLU a comparison.
-                KnownOps.Lambda op = KnownOps.identify(lambda).get();
-                boolean view = op == KnownOps.Lambda.IDENTITY || op == KnownOps.Lambda.BATCH_FLATTEN;
-                long macs = op == KnownOps.Lambda.GLOBAL_AVG_POOL ? elementwise(outSize) : 0;
-                add(block, path, type + " " + op.name().toLowerCase(Locale.ROOT), out, macs,
-                        view ? 0 : inSize + outSize, true);
-            } else {
-                // LambdaBlock or a block nobody described: its function is opaque.
-                add(block, path, type, out, 0, 0, false);
-            }
-            return out;
+            return ((CostHandler<Block>) h.get()).profile(block, at);
         }
 
-        private long elementwise(long outputElements) {
-            return convention == MacConvention.TORCHPROFILE ? outputElements : 0;
-        }
+        /** The walk standing at one block. */
+        private final class At implements ProfileWalk {
+            private final Block block;
+            private final String path;
+            private final Shape[] in;
 
-        private void add(Block block, String path, String type, Shape[] out, long macs, long memory, boolean known) {
-            add(block, path, type, out, macs, memory, known, false, null);
-        }
+            At(Block block, String path, Shape[] in) {
+                this.block = block;
+                this.path = path;
+                this.in = in;
+            }
 
-        private static boolean hasBias(Block block) {
-            return block.getDirectParameters().stream()
-                    .anyMatch(p -> p.getValue().getType() == Parameter.Type.BIAS);
+            @Override
+            public String path() {
+                return path;
+            }
+
+            @Override
+            public Shape[] inputShapes() {
+                return in;
+            }
+
+            @Override
+            public Shape[] outputShapes() {
+                return block.getOutputShapes(in);
+            }
+
+            @Override
+            public MacConvention convention() {
+                return convention;
+            }
+
+            @Override
+            public Shape[] leaf(String type, LayerCost cost) {
+                Shape[] out = outputShapes();
+                add(block, path, type, out, cost.macs(), cost.memoryAccesses(), true, false, cost.operations());
+                return out;
+            }
+
+            @Override
+            public Shape[] unknown(String type, boolean countFrozen) {
+                Shape[] out = outputShapes();
+                add(block, path, type, out, 0, 0, false, countFrozen, null);
+                return out;
+            }
+
+            @Override
+            public void extra(String name, String type, Shape out, LayerCost cost) {
+                long macs = cost == null ? 0 : cost.macs();
+                addRow(BlockPaths.join(path, name), type, out, 0, 0, macs, macs, cost == null ? 0 : cost.memoryAccesses(),
+                        cost != null, null);
+            }
+
+            @Override
+            public Shape[] child(String key, Block child, Shape[] childIn) {
+                return walk(child, BlockPaths.join(path, key), childIn);
+            }
+
+            @Override
+            public Shape[] as(Block same) {
+                return walk(same, path, in);
+            }
         }
 
         private void add(Block block, String path, String type, Shape[] out, long macs, long memory, boolean known,
@@ -454,16 +395,6 @@ public final class ModelProfile {
         private void addRow(String path, String type, Shape out, long params, long nonzero, long macs,
                 long effective, long memory, boolean known, OperationCounts operations) {
             rows.add(new LayerProfile(path, type, out, params, nonzero, macs, effective, memory, known, operations));
-        }
-
-        private static List<Pair<String, Block>> children(Block block) {
-            return block.getChildren().stream().collect(ImmutableList.toImmutableList());
-        }
-
-        private static NDArray weight(Block block) {
-            NDArray w = weightOrNull(block);
-            Preconditions.checkState(w != null, "%s has no weight parameter", block);
-            return w;
         }
 
         private static NDArray weightOrNull(Block block) {

@@ -111,7 +111,7 @@ public final class BlockTrace {
             for (Pair<String, Block> child : block.getChildren()) {
                 branches.add(walk(child.getValue(), BlockPaths.join(path, child.getKey()), store, x, training));
             }
-            out = KnownOps.joinFunction(parallel).apply(branches);
+            out = DjlInternals.parallelJoin(parallel).apply(branches);
         } else {
             out = block.forward(store, x, training);
         }

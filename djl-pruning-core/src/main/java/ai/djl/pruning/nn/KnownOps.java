@@ -13,7 +13,6 @@ import ai.djl.nn.LambdaBlock;
 import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
-import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -222,7 +221,7 @@ public final class KnownOps {
      * @return the join, if known
      */
     public static Optional<Join> identify(ParallelBlock block, Shape[] branchShapes) {
-        Function<List<NDList>, NDList> f = joinFunction(block);
+        Function<List<NDList>, NDList> f = DjlInternals.parallelJoin(block);
         try (NDManager m = NDManager.newBaseManager()) {
             List<NDList> lists = new ArrayList<>();
             List<NDArray> xs = new ArrayList<>();
@@ -261,18 +260,6 @@ public final class KnownOps {
             return c.getShape().equals(y.getShape()) && c.allClose(y, 1e-6, 1e-6, false);
         } catch (RuntimeException e) {
             return false; // the candidate does not apply to this shape
-        }
-    }
-
-    @SuppressWarnings("unchecked")
-    static Function<List<NDList>, NDList> joinFunction(ParallelBlock block) {
-        // DJL keeps the join private; reading it is the only way to know how branches combine.
-        try {
-            Field f = ParallelBlock.class.getDeclaredField("function");
-            f.setAccessible(true);
-            return (Function<List<NDList>, NDList>) f.get(block);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new IllegalStateException("cannot read the join of a ParallelBlock in this DJL version", e);
         }
     }
 }

@@ -1,6 +1,7 @@
 package ai.djl.pruning.structured;
 
 import ai.djl.pruning.nn.ProbeInputs;
+import ai.djl.pruning.nn.SpecHandler;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -10,11 +11,11 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.pruning.analysis.MacConvention;
 import ai.djl.pruning.analysis.ModelProfile;
+import ai.djl.pruning.nn.BlockHandlers;
 import ai.djl.pruning.nn.BlockPaths;
 import ai.djl.pruning.nn.BlockSpec;
 import ai.djl.pruning.nn.OutputCheck;
 import ai.djl.pruning.nn.ParameterWrites;
-import ai.djl.pruning.nn.ZeroPadShortcut;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import com.google.common.base.Preconditions;
@@ -364,7 +365,7 @@ public final class ChannelPruner {
             Preconditions.checkArgument(parts.contains(l.block()),
                     "the plan was made for another block: %s is not part of this one", l.path());
         }
-        Map<String, Keep> keep = keepIndices(plan, plan.pruned());
+        Map<String, KeptChannels> keep = keepIndices(plan, plan.pruned());
         Block pruned = rebuildAndCopy(block, plan.graph().inputShape(), keep, manager);
         return new VerifiedBlock(pruned, verify(block, pruned, plan, manager));
     }
@@ -374,41 +375,24 @@ public final class ChannelPruner {
         block.getChildren().values().forEach(child -> collect(child, parts));
     }
 
-    /** Indices kept (in this order) along each layer's output (axis 0) and input (axis 1) dimensions. */
-    record Keep(int[] out, int[] in, int[] padOut, int padBefore, int padAfter) {}
-
-    private static Map<String, Keep> keepIndices(ChannelPruningPlan plan, Set<Integer> pruned) {
-        Map<String, int[]> outs = new HashMap<>();
+    /** Indices kept (in this order) along each layer's output-side (axis 0) and input (axis 1) dimensions. */
+    private static Map<String, KeptChannels> keepIndices(ChannelPruningPlan plan, Set<Integer> pruned) {
+        Map<String, LayerChannels> outs = new LinkedHashMap<>();
         Map<String, int[]> ins = new HashMap<>();
-        Map<String, Keep> keep = new HashMap<>();
         for (LayerChannels l : plan.graph().layers()) {
-            if (!l.role().isSliced()) {
-                continue;
-            }
-            int[] kept = kept(l.channels(), pruned);
-            switch (l.role()) {
-                case CONV_OUT, LINEAR_OUT, BATCH_NORM -> outs.put(l.path(), kept);
-                case CONV_IN, LINEAR_IN -> ins.put(l.path(), kept);
-                case DEPTHWISE -> outs.put(l.path(), kept); // weight (C, 1, k, k): axis 0 only
-                case SHORTCUT_PAD -> {
-                    ZeroPadShortcut pad = (ZeroPadShortcut) l.block();
-                    int before = 0;
-                    int after = 0;
-                    for (int i = 0; i < l.width(); i++) {
-                        if (!pruned.contains(l.channels()[i])) {
-                            before += i < pad.getPadBefore() ? 1 : 0;
-                            after += i >= l.width() - pad.getPadAfter() ? 1 : 0;
-                        }
-                    }
-                    keep.put(l.path(), new Keep(null, null, kept, before, after));
-                }
-                default -> throw new IllegalStateException("unknown role " + l.role());
+            if (l.role().isOutputSide() || l.role() == ChannelRole.SHORTCUT_PAD) {
+                outs.put(l.path(), l);
+            } else if (l.role().isSliced()) {
+                ins.put(l.path(), kept(l.channels(), pruned));
             }
         }
+        Map<String, KeptChannels> keep = new HashMap<>();
         Set<String> paths = new TreeSet<>(outs.keySet());
         paths.addAll(ins.keySet());
         for (String p : paths) {
-            keep.put(p, new Keep(outs.get(p), ins.get(p), null, 0, 0));
+            LayerChannels out = outs.get(p);
+            keep.put(p, new KeptChannels(out == null ? null : kept(out.channels(), pruned), out == null ? 0
+                    : out.width(), ins.get(p)));
         }
         return keep;
     }
@@ -417,7 +401,7 @@ public final class ChannelPruner {
         return IntStream.range(0, channels.length).filter(i -> !pruned.contains(channels[i])).toArray();
     }
 
-    static Block rebuildAndCopy(Block block, Shape inputShape, Map<String, Keep> keep, NDManager manager) {
+    static Block rebuildAndCopy(Block block, Shape inputShape, Map<String, KeptChannels> keep, NDManager manager) {
         Block copy = rebuild(BlockSpec.describe(block), keep);
         ProbeInputs.initializeForOverwrite(copy, manager, inputShape);
         Map<String, Parameter> target = new HashMap<>();
@@ -427,7 +411,7 @@ public final class ChannelPruner {
         for (Pair<String, Parameter> p : block.getParameters()) {
             String name = p.getKey();
             String layer = name.substring(0, name.lastIndexOf('_'));
-            Keep k = keep.get(layer);
+            KeptChannels k = keep.get(layer);
             NDArray src = p.getValue().getArray();
             Parameter dst = Preconditions.checkNotNull(target.get(name), "rebuilt block lacks %s", name);
             try (NDManager scope = manager.newSubManager()) {
@@ -447,13 +431,14 @@ public final class ChannelPruner {
     }
 
     /** A new block built from a copy of the original's spec, narrowed to the widths in {@code keep}. */
-    private static Block rebuild(JsonObject spec, Map<String, Keep> keep) {
+    private static Block rebuild(JsonObject spec, Map<String, KeptChannels> keep) {
         JsonObject narrowed = spec.deepCopy();
         narrow(narrowed, "", keep);
         return BlockSpec.build(narrowed);
     }
 
-    private static void narrow(JsonObject spec, String path, Map<String, Keep> keep) {
+    @SuppressWarnings("unchecked")
+    private static void narrow(JsonObject spec, String path, Map<String, KeptChannels> keep) {
         if (spec.has("children")) {
             JsonArray children = spec.getAsJsonArray("children");
             for (int i = 0; i < children.size(); i++) {
@@ -461,32 +446,14 @@ public final class ChannelPruner {
                 String name = BlockPaths.childKey(i, child.get("name").getAsString());
                 narrow(child.getAsJsonObject("block"), BlockPaths.join(path, name), keep);
             }
-            return;
         }
-        Keep k = keep.get(path);
-        if (k == null) {
-            return;
-        }
-        switch (spec.get("type").getAsString()) {
-            case "Conv2d" -> {
-                if (k.out() != null) {
-                    int groups = spec.get("groups").getAsInt();
-                    if (groups > 1) { // depthwise stays depthwise; a grouped conv lost whole groups
-                        spec.addProperty("groups", groups * k.out().length / spec.get("filters").getAsInt());
-                    }
-                    spec.addProperty("filters", k.out().length);
-                }
-            }
-            case "Linear" -> {
-                if (k.out() != null) {
-                    spec.addProperty("units", k.out().length);
-                }
-            }
-            case "ZeroPadShortcut" -> {
-                spec.addProperty("padBefore", k.padBefore());
-                spec.addProperty("padAfter", k.padAfter());
-            }
-            default -> { }
+        KeptChannels k = keep.get(path);
+        if (k != null) {
+            String type = spec.get("type").getAsString();
+            SpecHandler<?> h = BlockHandlers.forSpecType(type).orElseThrow();
+            Preconditions.checkState(h instanceof ChannelHandler, "%s ('%s') was analysed but its handler %s cannot "
+                    + "narrow it", path, type, h.getClass().getName());
+            ((ChannelHandler<?>) h).narrow(spec, k);
         }
     }
 

@@ -63,7 +63,7 @@ public final class ChannelSorter {
                 rank.put(g.channels().get(i), scores[i]);
             }
         }
-        Map<String, ChannelPruner.Keep> order = new HashMap<>();
+        Map<String, KeptChannels> order = new HashMap<>();
         Map<String, int[]> outs = new HashMap<>();
         Map<String, int[]> ins = new HashMap<>();
         for (LayerChannels l : graph.layers()) {
@@ -79,7 +79,8 @@ public final class ChannelSorter {
             }
         }
         for (String path : union(outs.keySet(), ins.keySet())) {
-            order.put(path, new ChannelPruner.Keep(outs.get(path), ins.get(path), null, 0, 0));
+            int[] out = outs.get(path);
+            order.put(path, new KeptChannels(out, out == null ? 0 : out.length, ins.get(path)));
         }
         Block sorted = ChannelPruner.rebuildAndCopy(block, inputShape, order, manager);
         try (NDManager scope = manager.newSubManager()) {

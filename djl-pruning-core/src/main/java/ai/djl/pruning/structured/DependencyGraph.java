@@ -2,30 +2,12 @@ package ai.djl.pruning.structured;
 
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import ai.djl.nn.LambdaBlock;
-import ai.djl.nn.norm.Dropout;
-import ai.djl.nn.ParallelBlock;
-import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.convolutional.Conv2d;
-import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.BatchNorm;
+import ai.djl.pruning.nn.BlockHandlers;
 import ai.djl.pruning.nn.BlockPaths;
-import ai.djl.pruning.nn.ChannelMapping;
-import ai.djl.pruning.nn.ChannelShuffle;
-import ai.djl.pruning.nn.GlobalAvgPool2d;
-import ai.djl.pruning.nn.KnownOps;
-import ai.djl.pruning.nn.AvgPool2d;
-import ai.djl.pruning.nn.Elementwise;
-import ai.djl.pruning.nn.MaxPool2d;
-import ai.djl.pruning.nn.Relu;
-import ai.djl.pruning.nn.ResidualBlock;
-import ai.djl.pruning.nn.ZeroPadShortcut;
-import ai.djl.util.Pair;
 import com.google.common.base.Preconditions;
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableSet;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -45,14 +27,13 @@ import java.util.TreeSet;
  * is resolved to its class (union-find): a class is one prunable channel, removed from every layer that
  * indexes it. Channels of the network input and output are protected.
  *
- * <p>Understood blocks: {@link SequentialBlock} (and {@code NamedSequentialBlock}), {@link
- * ResidualBlock}, {@link Conv2d} (regular or depthwise), {@link BatchNorm}, {@link Linear} after a
- * global pool or flatten, grouped convolutions (whole groups), {@link ChannelShuffle} (a within-group index of
- * every group together), {@link Relu}, {@link Elementwise}, {@link
- * MaxPool2d}, {@link AvgPool2d}, {@link GlobalAvgPool2d}, {@link ZeroPadShortcut},
- * DJL's {@code ParallelBlock} and {@code LambdaBlock} when {@link KnownOps} identifies them, and any block
- * that declares its mapping by implementing {@link ChannelMapping}. Any other block stops the analysis with
- * an error naming it: never a silently wrong prune.
+ * <p>Each block's mapping comes from the {@link ChannelHandler} that {@code BlockHandlers} finds for it:
+ * built-ins for DJL's sequences, {@code ParallelBlock} joins (add, add + ReLU, concat, multiply) and
+ * {@code LambdaBlock}s that probing identifies, {@code Conv2d} (regular, grouped: whole groups; depthwise),
+ * {@code BatchNorm}, {@code Linear} after a global pool or flatten, {@code Dropout}, the project's {@code
+ * nn} blocks, and any block that declares its mapping by implementing {@code ChannelMapping}; a user's
+ * layer through its registered handler. Any other block stops the analysis with an error naming it:
+ * never a silently wrong prune.
  */
 public final class DependencyGraph {
 
@@ -81,7 +62,7 @@ public final class DependencyGraph {
         Preconditions.checkArgument(block.isInitialized(), "initialise the block before analysing it");
         Walker w = new Walker();
         int[] input = w.fresh((int) inputShape.get(1));
-        Result out = w.walk(block, "", input, new Shape[] {inputShape});
+        ChannelFlow out = w.walk(block, "", new ChannelFlow(input, new Shape[] {inputShape}));
         // Resolve every id to its class.
         List<LayerChannels> resolved = new ArrayList<>();
         for (LayerChannels l : w.layers) {
@@ -91,7 +72,7 @@ public final class DependencyGraph {
         for (int c : w.resolve(input)) {
             protect.add(c);
         }
-        for (int c : w.resolve(out.channels)) {
+        for (int c : w.resolve(out.channels())) {
             if (c >= 0) {
                 protect.add(c);
             }
@@ -197,8 +178,6 @@ public final class DependencyGraph {
         }
     }
 
-    private record Result(int[] channels, Shape[] shapes) {}
-
     /** Follows channel ids through the block tree. */
     private static final class Walker {
         final List<Integer> parent = new ArrayList<>();
@@ -254,197 +233,80 @@ public final class DependencyGraph {
                     path.isEmpty() ? "(root)" : path, why));
         }
 
-        /** Branches of a parallel block see the same input; an add unifies them position by position. */
-        Result walkParallel(ParallelBlock block, String path, int[] in, Shape[] inShapes) {
-            List<int[]> outs = new ArrayList<>();
-            List<Shape> shapes = new ArrayList<>();
-            for (Pair<String, Block> child : block.getChildren()) {
-                Result r = walk(child.getValue(), BlockPaths.join(path, child.getKey()), in, inShapes);
-                outs.add(r.channels);
-                shapes.add(r.shapes[0]);
-            }
-            KnownOps.Join join = KnownOps.identify(block, shapes.toArray(new Shape[0])).orElseThrow(() -> opaque(block,
-                    path, "its join matches none of " + Arrays.toString(KnownOps.Join.values())));
-            Shape[] outShapes = block.getOutputShapes(inShapes);
-            if (join == KnownOps.Join.CONCAT) {
-                int[] out = outs.stream().flatMapToInt(Arrays::stream).toArray();
-                return new Result(out, outShapes);
-            }
-            int[] out = outs.get(0).clone();
-            for (int[] other : outs.subList(1, outs.size())) {
-                Preconditions.checkState(other.length == out.length, "branches of %s differ in width: %s vs %s", path,
-                        out.length, other.length);
-                for (int i = 0; i < out.length; i++) {
-                    if (out[i] >= 0 && other[i] >= 0) {
-                        union(out[i], other[i]);
-                    }
-                    out[i] = out[i] >= 0 ? out[i] : other[i];
-                }
-            }
-            if (join == KnownOps.Join.ADD_RELU) {
-                layers.add(new LayerChannels(path, block, ChannelRole.ACTIVATION, out.clone()));
-            }
-            return new Result(out, outShapes);
+        @SuppressWarnings("unchecked")
+        ChannelFlow walk(Block block, String path, ChannelFlow in) {
+            ChannelHandler<Block> h = BlockHandlers.find(block, ChannelHandler.class).orElseThrow(() -> opaque(block,
+                    path, "its channel mapping is unknown (an opaque block; register a ChannelHandler for it)"));
+            return h.channels(block, new At(block, path, in));
         }
 
-        Result walk(Block block, String path, int[] in, Shape[] inShapes) {
-            if (block instanceof ResidualBlock residual) {
-                Result x = new Result(in, inShapes);
-                Pair<String, Block> shortcut = null;
-                for (Pair<String, Block> child : block.getChildren()) {
-                    if (child.getValue() == residual.getShortcut()) {
-                        shortcut = child;
-                    } else {
-                        x = walk(child.getValue(), BlockPaths.join(path, child.getKey()), x.channels, x.shapes);
-                    }
-                }
-                int[] side = shortcut == null ? in
-                        : walk(shortcut.getValue(), BlockPaths.join(path, shortcut.getKey()), in, inShapes).channels;
-                Preconditions.checkState(side.length == x.channels.length,
-                        "residual branches of %s differ in width: %s vs %s", path, x.channels.length, side.length);
-                int[] out = new int[side.length];
-                for (int i = 0; i < out.length; i++) {
-                    int a = x.channels[i];
-                    int b = side[i];
-                    if (a >= 0 && b >= 0) {
-                        union(a, b);
-                    }
-                    out[i] = a >= 0 ? a : b;
-                }
-                if (shortcut != null && shortcut.getValue() instanceof ZeroPadShortcut) {
-                    layers.add(new LayerChannels(BlockPaths.join(path, shortcut.getKey()), shortcut.getValue(),
-                            ChannelRole.SHORTCUT_PAD, out.clone()));
-                }
-                if (residual.isReluAfterAdd()) {
-                    layers.add(new LayerChannels(path, block, ChannelRole.ACTIVATION, out.clone()));
-                }
-                return new Result(out, x.shapes);
+        /** The walk standing at one block. */
+        private final class At implements ChannelWalk {
+            private final Block block;
+            private final String path;
+            private final ChannelFlow in;
+
+            At(Block block, String path, ChannelFlow in) {
+                this.block = block;
+                this.path = path;
+                this.in = in;
             }
-            if (block instanceof ParallelBlock parallel) {
-                return walkParallel(parallel, path, in, inShapes);
+
+            @Override
+            public String path() {
+                return path;
             }
-            if (block instanceof SequentialBlock) {
-                Result x = new Result(in, inShapes);
-                for (Pair<String, Block> child : block.getChildren()) {
-                    x = walk(child.getValue(), BlockPaths.join(path, child.getKey()), x.channels, x.shapes);
-                }
-                return x;
+
+            @Override
+            public int[] input() {
+                return in.channels().clone();
             }
-            Shape[] outShapes = block.getOutputShapes(inShapes);
-            if (block instanceof Conv2d conv) {
-                int groups = conv.getGroups();
-                int filters = conv.getFilters();
-                int[] ids = materialise(in);
-                if (groups == 1) {
-                    layers.add(new LayerChannels(path, block, ChannelRole.CONV_IN, ids));
-                    int[] out = fresh(filters);
-                    layers.add(new LayerChannels(path, block, ChannelRole.CONV_OUT, out));
-                    return new Result(out, outShapes);
-                }
-                if (groups == ids.length && filters == ids.length) {
-                    layers.add(new LayerChannels(path, block, ChannelRole.DEPTHWISE, ids));
-                    return new Result(ids, outShapes);
-                }
-                // Grouped: whole groups go together (its input channels and its filters), so the per-group
-                // widths, and the weight's axis 1, stay as they are.
-                int inPer = ids.length / groups;
-                int outPer = filters / groups;
-                int[] out = new int[filters];
-                for (int g = 0; g < groups; g++) {
-                    for (int j = 1; j < inPer; j++) {
-                        union(ids[g * inPer], ids[g * inPer + j]);
-                    }
-                    Arrays.fill(out, g * outPer, (g + 1) * outPer, ids[g * inPer]);
-                }
-                layers.add(new LayerChannels(path, block, ChannelRole.GROUPED_CONV_IN, ids));
-                layers.add(new LayerChannels(path, block, ChannelRole.CONV_OUT, out.clone()));
-                return new Result(out, outShapes);
+
+            @Override
+            public Shape[] inputShapes() {
+                return in.shapes();
             }
-            if (block instanceof BatchNorm) {
-                int[] ids = materialise(in);
-                layers.add(new LayerChannels(path, block, ChannelRole.BATCH_NORM, ids));
-                return new Result(ids, outShapes);
+
+            @Override
+            public Shape[] outputShapes() {
+                return block.getOutputShapes(in.shapes());
             }
-            if (block instanceof Linear) {
-                Preconditions.checkArgument(inShapes[0].dimension() == 2 && inShapes[0].get(1) == in.length,
-                        "linear layer %s takes input %s; only a linear layer after global pooling (one feature per "
-                                + "channel) is supported", path, inShapes[0]);
-                int[] ids = materialise(in);
-                layers.add(new LayerChannels(path, block, ChannelRole.LINEAR_IN, ids));
-                int[] out = fresh((int) outShapes[0].get(1));
-                layers.add(new LayerChannels(path, block, ChannelRole.LINEAR_OUT, out));
-                return new Result(out, outShapes);
+
+            @Override
+            public int[] fresh(int count) {
+                return Walker.this.fresh(count);
             }
-            if (block instanceof Relu) {
-                layers.add(new LayerChannels(path, block, ChannelRole.ACTIVATION, in.clone()));
-                return new Result(in, outShapes);
+
+            @Override
+            public void union(int a, int b) {
+                Walker.this.union(a, b);
             }
-            if (block instanceof MaxPool2d || block instanceof AvgPool2d || block instanceof GlobalAvgPool2d
-                    || block instanceof Elementwise) {
-                return new Result(in, outShapes);
+
+            @Override
+            public int[] materialise(int[] ids) {
+                return Walker.this.materialise(ids);
             }
-            if (block instanceof ChannelShuffle shuffle) {
-                // Output a·g + b is input b·(C/g) + a. Index a of every group is one channel: pruning removes
-                // it from all g groups, so the pruned width stays a multiple of g and the shuffle keeps its form.
-                int[] source = shuffle.sourceChannels(in.length);
-                int perGroup = in.length / shuffle.getGroups();
-                for (int a = 0; a < perGroup; a++) {
-                    for (int b = 1; b < shuffle.getGroups(); b++) {
-                        if (in[a] >= 0 && in[b * perGroup + a] >= 0) {
-                            union(in[a], in[b * perGroup + a]);
-                        } else {
-                            throw opaque(block, path, "a zero-padded channel reaches the shuffle");
-                        }
-                    }
-                }
-                int[] out = new int[in.length];
-                for (int j = 0; j < out.length; j++) {
-                    out[j] = in[source[j]];
-                }
-                return new Result(out, outShapes);
+
+            @Override
+            public ChannelFlow record(ChannelRole role, int[] ids) {
+                layers.add(new LayerChannels(path, block, role, ids.clone()));
+                return pass(ids);
             }
-            if (block instanceof ChannelMapping mapping) {
-                if (!block.getParameters().isEmpty()) {
-                    throw opaque(block, path, "a ChannelMapping block must be parameter-free");
-                }
-                int[] out = mapping.mapChannels(in.clone(), inShapes);
-                Preconditions.checkState(out.length == outShapes[0].get(1), "%s maps %s channels but outputs %s",
-                        path, out.length, outShapes[0]);
-                for (int c : out) {
-                    Preconditions.checkState(c == -1 || Arrays.stream(in).anyMatch(i -> i == c),
-                            "%s maps to channel id %s that is not among its inputs", path, c);
-                }
-                return new Result(out, outShapes);
+
+            @Override
+            public ChannelFlow child(String key, Block child, ChannelFlow childIn) {
+                return walk(child, BlockPaths.join(path, key), childIn);
             }
-            if (block instanceof LambdaBlock lambda && KnownOps.identify(lambda).isEmpty()) {
-                Block same = KnownOps.equivalent(lambda).orElseThrow(() -> opaque(block, path, KnownOps.UNKNOWN_LAMBDA));
-                return walk(same, path, in, inShapes);
+
+            @Override
+            public ChannelFlow as(Block same) {
+                return walk(same, path, in);
             }
-            if (block instanceof Dropout) {
-                return new Result(in, outShapes); // the identity in inference, channel-local in training
+
+            @Override
+            public IllegalArgumentException opaque(String why) {
+                return Walker.opaque(block, path, why);
             }
-            if (block instanceof LambdaBlock lambda) {
-                KnownOps.Lambda op = KnownOps.identify(lambda).orElseThrow();
-                if (op == KnownOps.Lambda.RELU) {
-                    layers.add(new LayerChannels(path, block, ChannelRole.ACTIVATION, in.clone()));
-                }
-                if (op == KnownOps.Lambda.BATCH_FLATTEN) {
-                    int per = (int) (inShapes[0].size() / inShapes[0].get(0) / in.length);
-                    int[] out = new int[in.length * per];
-                    for (int c = 0; c < in.length; c++) {
-                        Arrays.fill(out, c * per, (c + 1) * per, in[c]);
-                    }
-                    return new Result(out, outShapes);
-                }
-                return new Result(in, outShapes);
-            }
-            if (block instanceof ZeroPadShortcut pad) {
-                int[] out = new int[pad.getPadBefore() + in.length + pad.getPadAfter()];
-                Arrays.fill(out, -1);
-                System.arraycopy(in, 0, out, pad.getPadBefore(), in.length);
-                return new Result(out, outShapes);
-            }
-            throw opaque(block, path, "its channel mapping is unknown (an opaque block)");
         }
     }
 }
