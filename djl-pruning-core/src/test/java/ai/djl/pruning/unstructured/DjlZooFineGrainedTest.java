@@ -33,30 +33,6 @@ import org.testng.annotations.Test;
  */
 public class DjlZooFineGrainedTest {
 
-    @DataProvider
-    public Object[][] networks() {
-        return DjlZooNetworks.all().stream().map(n -> new Object[] {n}).toArray(Object[][]::new);
-    }
-
-    @Test(dataProvider = "networks")
-    public void magnitudeMasksAtHalfSparsityAreExact(DjlZooNetworks.Network network) {
-        try (NDManager manager = NDManager.newBaseManager()) {
-            Block net = network.factory().get();
-            net.initialize(manager, DataType.FLOAT32, network.inputShape());
-            Map<String, ai.djl.nn.Parameter> prunable = PrunableParameters.of(net);
-            PruningMasks masks = MagnitudePruner.builder().build()
-                    .masks(net, SparsityPlan.uniform(prunable.keySet(), 0.5));
-            masks.apply(net);
-            for (Map.Entry<String, PruningMasks.Mask> e : masks.masks().entrySet()) {
-                NDArray w = prunable.get(e.getKey()).getArray();
-                long size = w.size();
-                long zeros = size - w.countNonzero().getLong();
-                assertEquals(zeros, size - e.getValue().keptCount(), network + " " + e.getKey());
-                assertEquals(zeros, Math.round(0.5 * size), 1.0, network + " " + e.getKey());
-            }
-        }
-    }
-
     @Test
     public void plainSequentialBlockTrainsWithMasksHeld() {
         try (Model model = Model.newInstance("plain")) {
