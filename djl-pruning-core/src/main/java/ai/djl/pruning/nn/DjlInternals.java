@@ -34,6 +34,14 @@ public final class DjlInternals {
     }
 
     /**
+     * @param block a BatchNorm
+     * @return the axis it normalises over (1: channels of NCHW)
+     */
+    public static int batchNormAxis(BatchNorm block) {
+        return (Integer) read(BatchNorm.class, "axis", block);
+    }
+
+    /**
      * @param block a Dropout
      * @return its drop rate
      */

@@ -28,7 +28,8 @@ import java.util.List;
  * Writes a block of the project's {@code nn} types (a zoo model, an imported ONNX model, a pruned one)
  * as an ONNX model (IR 8, opset 14) that ONNX Runtime runs: Conv, BatchNormalization, Gemm, Relu, Clip,
  * Sigmoid, HardSwish, HardSigmoid, MaxPool, AveragePool, GlobalAveragePool + Flatten, Add, Mul, Concat,
- * and Slice + Pad for a zero-pad shortcut. The batch dimension is symbolic.
+ * and Slice + Pad for a zero-pad shortcut. The batch dimension is symbolic. Each block's nodes come from
+ * the {@link OnnxHandler} {@code BlockHandlers} finds for it; a block without one is refused by path.
  *
  * <pre>{@code
  * Block pruned = pruner.apply(block, plan, manager);

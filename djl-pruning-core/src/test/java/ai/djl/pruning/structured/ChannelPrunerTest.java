@@ -29,7 +29,7 @@ public class ChannelPrunerTest {
     static final Shape IN = new Shape(2, 8, 8, 8);
 
     /** Bottleneck: 1×1 reduce, 3×3 depthwise, 1×1 expand, with a 1×1 conv + BN shortcut (8 → 16). */
-    static Block bottleneckNet() {
+    public static Block bottleneckNet() {
         ResidualBlock block = ResidualBlock.builder()
                 .add("conv1", conv(6, 1, 1)).add("bn1", BatchNorm.builder().build()).add("relu1", new Relu())
                 .add("conv2", conv(6, 3, 6)).add("bn2", BatchNorm.builder().build()).add("relu2", new Relu())
@@ -156,7 +156,7 @@ public class ChannelPrunerTest {
     }
 
     /** Non-trivial BatchNorm statistics, so that a leaking β or a wrong running mean would show. */
-    static void randomiseBatchNorm(Block net, NDManager manager) {
+    public static void randomiseBatchNorm(Block net, NDManager manager) {
         net.getParameters().forEach(p -> {
             var a = p.getValue().getArray();
             switch (p.getValue().getType()) {
