@@ -4,6 +4,8 @@ import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertFalse;
 import static org.testng.Assert.assertTrue;
 
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -12,9 +14,9 @@ import ai.djl.nn.LambdaBlock;
 import ai.djl.pruning.ParameterSnapshot;
 import ai.djl.pruning.analysis.MacConvention;
 import ai.djl.pruning.analysis.ModelProfile;
-import ai.djl.pruning.onnx.OnnxExporter;
 import ai.djl.pruning.onnx.OnnxImportTest;
 import ai.djl.pruning.structured.ChannelPrunerTest;
+import ai.djl.repository.zoo.ZooModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -48,18 +50,23 @@ public class BatchNormFoldingTest {
             assertEquals(paramsBefore - paramsAfter, 88 - 44);
             assertFalse(f.block().getParameters().keys().stream().anyMatch(k -> k.contains("bn")));
 
-            // The folded block exports and runs in ONNX Runtime like the original.
-            Path file = Files.createTempDirectory("folded").resolve("folded.onnx");
-            OnnxExporter.export(f.block(), IN, file);
+            // Deployed: the folded block's ONNX form, loaded as a DJL model on the OnnxRuntime engine, equals the
+            // original DJL block.
+            Path onnx = Deployment.writeOnnx(f.block(), IN, Files.createTempDirectory("folded"));
             float[] x = new float[(int) IN.size()];
             Random r = new Random(1);
             for (int i = 0; i < x.length; i++) {
                 x[i] = (float) r.nextGaussian();
             }
             float[] expected = OnnxImportTest.forward(net, manager, x, IN);
-            float[] ort = OnnxImportTest.onnxRuntime(file, x, IN);
-            for (int i = 0; i < expected.length; i++) {
-                assertEquals(ort[i], expected[i], 1e-4 * Math.max(1, Math.abs(expected[i])), "output " + i);
+            try (ZooModel<NDList, NDList> ort = Deployment.loadOnnxRuntime(onnx, 1);
+                    Predictor<NDList, NDList> predictor = ort.newPredictor();
+                    NDManager ortManager = ort.getNDManager().newSubManager()) {
+                assertEquals(ort.getNDManager().getEngine().getEngineName(), "OnnxRuntime");
+                float[] got = predictor.predict(new NDList(ortManager.create(x, IN))).singletonOrThrow().toFloatArray();
+                for (int i = 0; i < expected.length; i++) {
+                    assertEquals(got[i], expected[i], 1e-4 * Math.max(1, Math.abs(expected[i])), "output " + i);
+                }
             }
         }
     }
