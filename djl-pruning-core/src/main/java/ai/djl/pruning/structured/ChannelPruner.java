@@ -273,17 +273,39 @@ public final class ChannelPruner {
         return finish(s, pruned);
     }
 
-    /** Rounds every group's kept count up to a multiple of N by restoring its best pruned channels. */
+    /**
+     * Rounds the kept width of every sliced layer dimension up to a multiple of N (or its full width) by
+     * restoring its best pruned channels. Per dimension, not per group: an option-A ResNet's stage width is a
+     * sum of groups (the previous stage's channels plus the padded ones), and one residual group spans
+     * every stage, so rounding group totals leaves stage widths such as 15.
+     */
     private ChannelPruningPlan finish(Scored s, Set<Integer> pruned) {
         if (roundTo > 1) {
+            Map<Integer, Double> score = new HashMap<>();
             for (int gi = 0; gi < s.groups().size(); gi++) {
-                ChannelGroup g = s.groups().get(gi);
-                double[] scores = s.scores().get(gi);
-                List<Integer> order = ascending(scores);
-                int kept = (int) g.channels().stream().filter(c -> !pruned.contains(c)).count();
-                for (int k = order.size() - 1; k >= 0 && kept % roundTo != 0 && kept < g.channels().size(); k--) {
-                    if (pruned.remove(g.channels().get(order.get(k)))) {
-                        kept++;
+                List<Integer> channels = s.groups().get(gi).channels();
+                for (int i = 0; i < channels.size(); i++) {
+                    score.put(channels.get(i), s.scores().get(gi)[i]);
+                }
+            }
+            Map<String, int[]> distinct = new LinkedHashMap<>();
+            for (LayerChannels l : s.graph().layers()) {
+                if (l.role().isSliced() && Arrays.stream(l.channels()).anyMatch(pruned::contains)) {
+                    distinct.putIfAbsent(Arrays.toString(l.channels()), l.channels());
+                }
+            }
+            List<int[]> dims = new ArrayList<>(distinct.values());
+            dims.sort(Comparator.comparingInt(d -> d.length));
+            boolean changed = true;
+            while (changed) {
+                changed = false;
+                for (int[] dim : dims) {
+                    long kept = Arrays.stream(dim).filter(c -> !pruned.contains(c)).count();
+                    if (kept % roundTo != 0 && kept < dim.length) {
+                        int best = Arrays.stream(dim).filter(pruned::contains).boxed()
+                                .max(Comparator.comparingDouble(c -> score.getOrDefault(c, 0.0))).orElseThrow();
+                        pruned.remove(best);
+                        changed = true;
                     }
                 }
             }
@@ -525,7 +547,9 @@ public final class ChannelPruner {
         }
 
         /**
-         * Rounds each group's kept channel count up to a multiple of n (hardware-friendly widths); default 1.
+         * Rounds the kept width of every pruned layer dimension (a conv's filters, an option-A stage's width) up to
+         * a multiple of n, or to its full width, by restoring its best pruned channels (the widths an engine's
+         * kernels block by: 16 for ONNX Runtime's AVX-512 convolutions); default 1.
          *
          * @param n the multiple, at least 1
          * @return this builder

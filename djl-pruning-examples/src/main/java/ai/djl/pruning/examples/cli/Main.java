@@ -26,6 +26,7 @@ import picocli.CommandLine.Option;
             ThroughputCommand.class,
             ProfileCommand.class,
             BenchCommand.class,
+            DeployCommand.class,
             PlotsCommand.class,
             FineGrainedCommand.class,
             ChannelCommand.class,

@@ -57,6 +57,24 @@ public class StructuredZooTest {
     }
 
     @Test
+    public void roundingGivesEveryLayerWidthAMultipleEvenAcrossOptionAStages() {
+        try (Model net = ZooModels.newModel(CifarModel.RESNET20); NDManager manager = NDManager.newBaseManager()) {
+            for (int n : new int[] {8, 16}) {
+                ChannelPruner pruner = ChannelPruner.builder().optImportance(Importance.l1()).optRoundTo(n).build();
+                ChannelPruningPlan plan = pruner.planForMacs(net.getBlock(), ZooModels.INPUT_SHAPE, 0.5, manager);
+                // Every sliced dimension, the stage widths (sums of the coupled residual group's parts) included.
+                plan.widths().forEach((dim, w) -> assertTrue(w[1] % n == 0 || w[1] == w[0],
+                        n + ": " + dim + " keeps " + w[1] + " of " + w[0]));
+                assertEquals(plan.widths().get("01conv1[CONV_OUT]")[1] % n, 0);
+                Block pruned = pruner.apply(net.getBlock(), plan, manager); // verified against the masked original
+                long before = ModelProfile.of(net.getBlock(), ZooModels.INPUT_SHAPE, MacConvention.CONV_LINEAR).macs();
+                long after = ModelProfile.of(pruned, ZooModels.INPUT_SHAPE, MacConvention.CONV_LINEAR).macs();
+                assertTrue(after <= 0.5 * before, n + ": " + after + " vs " + before);
+            }
+        }
+    }
+
+    @Test
     public void sortingResNet56KeepsItsTestAccuracy() throws Exception {
         ai.djl.pruning.examples.SharedData.require("models/resnet56-4bfd9763.th");
         ai.djl.pruning.examples.SharedData.require("cifar10/test_batch.bin");
