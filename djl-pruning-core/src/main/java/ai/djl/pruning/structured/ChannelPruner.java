@@ -27,6 +27,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -274,10 +275,12 @@ public final class ChannelPruner {
     }
 
     /**
-     * Rounds the kept width of every sliced layer dimension up to a multiple of N (or its full width) by
-     * restoring its best pruned channels. Per dimension, not per group: an option-A ResNet's stage width is a
-     * sum of groups (the previous stage's channels plus the padded ones), and one residual group spans
-     * every stage, so rounding group totals leaves stage widths such as 15.
+     * Rounds the kept width of every sliced layer dimension to the nearest multiple of N (ties and widths
+     * below N up; never beyond the full width) by restoring its best pruned channels or pruning its weakest
+     * kept ones. Per dimension, not per group: an option-A ResNet's stage width is a sum of groups (the previous
+     * stage's channels plus the padded ones) and one residual group spans every stage, so rounding group totals
+     * leaves stage widths such as 15. Dimensions go narrowest first; a dimension's channels are then settled, so
+     * a wider one that contains it (the next stage) rounds with its own channels only.
      */
     private ChannelPruningPlan finish(Scored s, Set<Integer> pruned) {
         if (roundTo > 1) {
@@ -296,18 +299,24 @@ public final class ChannelPruner {
             }
             List<int[]> dims = new ArrayList<>(distinct.values());
             dims.sort(Comparator.comparingInt(d -> d.length));
-            boolean changed = true;
-            while (changed) {
-                changed = false;
-                for (int[] dim : dims) {
-                    long kept = Arrays.stream(dim).filter(c -> !pruned.contains(c)).count();
-                    if (kept % roundTo != 0 && kept < dim.length) {
-                        int best = Arrays.stream(dim).filter(pruned::contains).boxed()
-                                .max(Comparator.comparingDouble(c -> score.getOrDefault(c, 0.0))).orElseThrow();
-                        pruned.remove(best);
-                        changed = true;
+            Set<Integer> settled = new HashSet<>();
+            Comparator<Integer> byScore = Comparator.comparingDouble(c -> score.getOrDefault(c, 0.0));
+            for (int[] dim : dims) {
+                int kept = (int) Arrays.stream(dim).filter(c -> !pruned.contains(c)).count();
+                int down = kept - kept % roundTo;
+                List<Integer> weakestKept = Arrays.stream(dim).boxed()
+                        .filter(c -> !pruned.contains(c) && !settled.contains(c) && score.containsKey(c))
+                        .sorted(byScore).toList();
+                if (kept % roundTo != 0 && kept < dim.length) {
+                    if (down >= roundTo && kept % roundTo * 2 < roundTo && weakestKept.size() >= kept - down) {
+                        pruned.addAll(weakestKept.subList(0, kept - down));
+                    } else {
+                        List<Integer> bestPruned = Arrays.stream(dim).boxed().filter(pruned::contains)
+                                .sorted(byScore.reversed()).toList();
+                        pruned.removeAll(bestPruned.subList(0, Math.min(bestPruned.size(), down + roundTo - kept)));
                     }
                 }
+                Arrays.stream(dim).forEach(settled::add);
             }
         }
         return new ChannelPruningPlan(s.graph(), ImmutableSortedSet.copyOf(pruned));
@@ -547,9 +556,10 @@ public final class ChannelPruner {
         }
 
         /**
-         * Rounds the kept width of every pruned layer dimension (a conv's filters, an option-A stage's width) up to
-         * a multiple of n, or to its full width, by restoring its best pruned channels (the widths an engine's
-         * kernels block by: 16 for ONNX Runtime's AVX-512 convolutions); default 1.
+         * Rounds the kept width of every pruned layer dimension (a conv's filters, an option-A stage's width) to
+         * the nearest multiple of n (at least n, at most its full width), restoring its best pruned channels or
+         * pruning its weakest kept ones: the widths an engine's kernels block by (16 for ONNX Runtime's AVX-512
+         * convolutions); default 1.
          *
          * @param n the multiple, at least 1
          * @return this builder

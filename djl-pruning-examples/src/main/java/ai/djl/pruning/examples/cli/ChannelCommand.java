@@ -65,7 +65,7 @@ final class ChannelCommand implements Callable<Integer> {
     @Option(names = "--global", description = "Rank all channels of the network together instead of a uniform ratio.")
     boolean global;
 
-    @Option(names = "--round-to", defaultValue = "1", description = "Keep a multiple of this many channels per group.")
+    @Option(names = "--round-to", defaultValue = "1", description = "Keep every pruned width (stage widths included) a multiple of this many channels.")
     int roundTo;
 
     @Option(names = "--calibration-batches", defaultValue = "8",
