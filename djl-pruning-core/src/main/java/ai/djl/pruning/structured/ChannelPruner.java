@@ -9,6 +9,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.pruning.analysis.LatencyModel;
 import ai.djl.pruning.analysis.MacConvention;
 import ai.djl.pruning.analysis.ModelProfile;
 import ai.djl.pruning.nn.BlockHandlers;
@@ -156,6 +157,121 @@ public final class ChannelPruner {
     public ChannelPruningPlan planForParams(Block block, Shape inputShape, double paramFraction,
             NDManager manager) {
         return planFor(block, inputShape, paramFraction, manager, p -> p.params(), "parameters");
+    }
+
+    /**
+     * Plans per-group widths for a predicted latency: starting from the whole block, repeatedly removes the
+     * step of channels (the weakest {@code roundTo} remaining of one width segment: a group's own channels, or
+     * the part of an option-A stage that is its own) that loses the least importance (scores normalised by
+     * their group's mean) per millisecond the model predicts it saves, widths rounded as {@link
+     * Builder#optRoundTo} says after each step, until the prediction is at most the target fraction of the
+     * dense block's. Only layers whose time pruning changes are predicted (convolutions, fully connected
+     * layers, element-wise activations and adds); minimum widths and protected layers hold.
+     *
+     * <pre>{@code
+     * LatencyTable table = LatencyTable.measure(net, shape, 16, timer);      // on the engine that will serve
+     * ChannelPruningPlan plan = ChannelPruner.builder().optRoundTo(16).build()
+     *         .planForLatency(net, shape, 0.5, table);                       // 2x faster, as predicted
+     * }</pre>
+     *
+     * @param block an initialised block
+     * @param inputShape its input shape (the batch the latency is for)
+     * @param latencyFraction target predicted time / dense predicted time, in (0, 1]
+     * @param model predicts layer times
+     * @return the plan
+     * @throws IllegalArgumentException if even the narrowest plan misses the target
+     */
+    public ChannelPruningPlan planForLatency(Block block, Shape inputShape, double latencyFraction,
+            LatencyModel model) {
+        Preconditions.checkArgument(latencyFraction > 0 && latencyFraction <= 1,
+                "target fraction of the latency must be in (0, 1], got %s", latencyFraction);
+        Preconditions.checkState(!global, "latency planning chooses per-group widths; global ranking does not apply");
+        Scored s = score(block, inputShape);
+        LatencySites sites = LatencySites.of(s.graph(), model);
+        double dense = sites.predict(Set.of());
+        Map<Integer, Double> loss = new HashMap<>();
+        Map<Integer, ChannelGroup> groupOf = new HashMap<>();
+        for (int gi = 0; gi < s.groups().size(); gi++) {
+            ChannelGroup g = s.groups().get(gi);
+            double[] scores = s.scores().get(gi);
+            double mean = Arrays.stream(scores).map(Math::abs).average().orElse(0);
+            for (int i = 0; i < scores.length; i++) {
+                loss.put(g.channels().get(i), mean > 0 ? scores[i] / mean : scores[i]);
+                groupOf.put(g.channels().get(i), g);
+            }
+        }
+        List<List<Integer>> segments = segments(s.graph(), loss.keySet());
+        Set<Integer> pruned = new TreeSet<>();
+        double now = dense;
+        while (now > latencyFraction * dense) {
+            Set<Integer> best = null;
+            double bestCost = Double.POSITIVE_INFINITY;
+            double bestTime = now;
+            for (List<Integer> segment : segments) {
+                Set<Integer> trial = new TreeSet<>(pruned);
+                int step = 0;
+                for (int c : segment.stream().filter(c -> !pruned.contains(c)).sorted(Comparator.comparingDouble(loss::get))
+                        .toList()) {
+                    if (step >= Math.max(1, roundTo)) {
+                        break;
+                    }
+                    if (leavesEnough(groupOf.get(c), trial, c)) {
+                        trial.add(c);
+                        step++;
+                    }
+                }
+                if (step == 0) {
+                    continue;
+                }
+                Set<Integer> rounded = new TreeSet<>(finish(s, trial).pruned());
+                double time = sites.predict(rounded);
+                double saved = now - time;
+                if (saved <= 1e-12 * dense) {
+                    continue;
+                }
+                double lost = rounded.stream().filter(c -> !pruned.contains(c)).mapToDouble(c -> loss.getOrDefault(c, 0.0))
+                        .sum() - pruned.stream().filter(c -> !rounded.contains(c)).mapToDouble(c -> loss.getOrDefault(c, 0.0))
+                        .sum();
+                double cost = lost / saved;
+                if (cost < bestCost) {
+                    bestCost = cost;
+                    best = rounded;
+                    bestTime = time;
+                }
+            }
+            Preconditions.checkArgument(best != null, "no plan reaches %s of the predicted latency: the narrowest "
+                    + "reaches %s", latencyFraction, now / dense);
+            pruned.clear();
+            pruned.addAll(best);
+            now = bestTime;
+        }
+        return new ChannelPruningPlan(s.graph(), ImmutableSortedSet.copyOf(pruned));
+    }
+
+    /**
+     * The width segments of the prunable channels: each sliced dimension's channels that no narrower dimension
+     * holds (a plain group is one segment; an option-A residual group splits into its stages' own parts).
+     */
+    private static List<List<Integer>> segments(DependencyGraph graph, Set<Integer> prunable) {
+        Map<String, int[]> distinct = new LinkedHashMap<>();
+        for (LayerChannels l : graph.layers()) {
+            if (l.role().isSliced()) {
+                distinct.putIfAbsent(Arrays.toString(l.channels()), l.channels());
+            }
+        }
+        List<int[]> dims = new ArrayList<>(distinct.values());
+        dims.sort(Comparator.comparingInt(d -> d.length));
+        Set<Integer> seen = new HashSet<>();
+        List<List<Integer>> out = new ArrayList<>();
+        for (int[] dim : dims) {
+            List<Integer> own = Arrays.stream(dim).boxed().filter(c -> prunable.contains(c) && !seen.contains(c))
+                    .distinct().toList();
+            seen.addAll(own);
+            if (!own.isEmpty()) {
+                out.add(own);
+            }
+        }
+        return out;
     }
 
     private ChannelPruningPlan planFor(Block block, Shape inputShape, double fraction, NDManager manager,
