@@ -249,6 +249,21 @@ public final class ChannelPruner {
     }
 
     /**
+     * The convolution and fully connected shapes that latency planning at a width multiple can give for a
+     * block: every kept input and output width on multiples of n (or whole), per layer. What a measured
+     * latency table must hold.
+     *
+     * @param block an initialised block
+     * @param inputShape its input shape
+     * @param multiple the width multiple the pruner rounds to
+     * @return the distinct shapes
+     */
+    public static List<LatencyModel.Conv> latencyShapes(Block block, Shape inputShape, int multiple) {
+        Preconditions.checkArgument(multiple >= 1, "multiple must be at least 1, got %s", multiple);
+        return LatencySites.of(DependencyGraph.of(block, inputShape), null).convShapes(multiple);
+    }
+
+    /**
      * The width segments of the prunable channels: each sliced dimension's channels that no narrower dimension
      * holds (a plain group is one segment; an option-A residual group splits into its stages' own parts).
      */

@@ -77,4 +77,16 @@ public record ChannelPruningPlan(DependencyGraph graph, ImmutableSortedSet<Integ
         });
         return sb.toString();
     }
+
+    /**
+     * The model's predicted time of the layers pruning changes (convolutions, fully connected layers,
+     * element-wise activations and adds), dense and with this plan applied.
+     *
+     * @param model a latency model of the serving runtime
+     * @return {dense ms, pruned ms}
+     */
+    public double[] predictLatency(ai.djl.pruning.analysis.LatencyModel model) {
+        LatencySites sites = LatencySites.of(graph, model);
+        return new double[] {sites.predict(java.util.Set.of()), sites.predict(pruned)};
+    }
 }

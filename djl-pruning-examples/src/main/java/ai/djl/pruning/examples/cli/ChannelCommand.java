@@ -19,6 +19,7 @@ import ai.djl.pruning.examples.zoo.CifarModel;
 import ai.djl.pruning.examples.zoo.ZooModels;
 import ai.djl.pruning.io.ModelFiles;
 import ai.djl.pruning.structured.CalibrationData;
+import ai.djl.pruning.deploy.LatencyTable;
 import ai.djl.pruning.structured.ChannelPruner;
 import ai.djl.pruning.structured.ChannelPruningPlan;
 import ai.djl.pruning.structured.GroupImportance;
@@ -81,6 +82,18 @@ final class ChannelCommand implements Callable<Integer> {
             description = "Target MACs as a fraction of the original; 0.5 = at least 2× fewer (default: ${DEFAULT-VALUE}).")
     double macFraction;
 
+    @Option(names = "--latency", description = "Target predicted latency as a fraction of the original's (0.5 = 2x "
+            + "faster) instead of a MAC target: per-group widths from a latency table measured on --runtime.")
+    Double latency;
+
+    @Option(names = "--runtime", defaultValue = "onnxruntime",
+            description = "With --latency: the runtime to measure on, onnxruntime or pytorch (default: ${DEFAULT-VALUE}).")
+    String runtime;
+
+    @Option(names = "--latency-batch", defaultValue = "1",
+            description = "With --latency: the batch size to plan for (default: ${DEFAULT-VALUE}).")
+    int latencyBatch;
+
     @Option(names = "--ratio", description = "Remove this fraction of every group's channels instead of a MAC target.")
     Double ratio;
 
@@ -121,7 +134,8 @@ final class ChannelCommand implements Callable<Integer> {
         StringBuilder md = new StringBuilder(String.format(Locale.ROOT,
                 "# Channel pruning of %s (%s%s%s)%n%nMachine: %s%n%n| criterion | MACs (M) | MAC ratio | params (M) | top-1 after pruning |"
                         + " latency b1 (ms) | ratio b1 | latency b32 (ms) | ratio b32 |%n|---|---:|---:|---:|---:|---:|---:|---:|---:|%n",
-                zoo.modelName(), ratio != null ? "ratio " + ratio : "MAC target " + macFraction,
+                zoo.modelName(), latency != null ? "latency target " + latency + " on " + runtime + " at batch "
+                        + latencyBatch : ratio != null ? "ratio " + ratio : "MAC target " + macFraction,
                 global ? ", global ranking" : "", ", group " + reduction.name().toLowerCase(Locale.ROOT)
                         + (normalise ? " normalised" : "") + (roundTo > 1 ? ", multiples of " + roundTo : ""),
                 EngineConfiguration.describeInForce()));
@@ -148,8 +162,19 @@ final class ChannelCommand implements Callable<Integer> {
                     pb.optProtect(protect);
                 }
                 ChannelPruner pruner = pb.build();
-                ChannelPruningPlan plan = ratio != null ? pruner.plan(block, ZooModels.INPUT_SHAPE, ratio)
-                        : pruner.planForMacs(block, ZooModels.INPUT_SHAPE, macFraction, manager);
+                ChannelPruningPlan plan;
+                if (latency != null) {
+                    Shape batchShape = new Shape(latencyBatch).addAll(ZooModels.INPUT_SHAPE.slice(1));
+                    LatencyTable table = LatencyTable.measure(block, batchShape, Math.max(1, roundTo),
+                            LatencyTableCommand.timer(runtime));
+                    plan = pruner.planForLatency(block, batchShape, latency, table);
+                    double[] predicted = plan.predictLatency(table);
+                    System.out.printf(Locale.ROOT, "%s: predicted %.3f → %.3f ms on %s at batch %d (%.2f× faster)%n",
+                            name, predicted[0], predicted[1], runtime, latencyBatch, predicted[0] / predicted[1]);
+                } else {
+                    plan = ratio != null ? pruner.plan(block, ZooModels.INPUT_SHAPE, ratio)
+                            : pruner.planForMacs(block, ZooModels.INPUT_SHAPE, macFraction, manager);
+                }
                 Block pruned = pruner.apply(block, plan, manager);
                 ModelProfile p = ModelProfile.of(pruned, ZooModels.INPUT_SHAPE, MacConvention.CONV_LINEAR);
                 AccuracyResult acc = untrained ? new AccuracyResult(0, 0) : AccuracyEvaluation.evaluate(pruned, test);

@@ -27,6 +27,7 @@ import picocli.CommandLine.Option;
             ProfileCommand.class,
             BenchCommand.class,
             DeployCommand.class,
+            LatencyTableCommand.class,
             PlotsCommand.class,
             FineGrainedCommand.class,
             ChannelCommand.class,

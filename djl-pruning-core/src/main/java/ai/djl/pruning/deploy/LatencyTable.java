@@ -1,0 +1,130 @@
+package ai.djl.pruning.deploy;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.pruning.analysis.LatencyModel;
+import ai.djl.pruning.nn.ProbeInputs;
+import ai.djl.pruning.nn.Relu;
+import ai.djl.pruning.structured.ChannelPruner;
+import com.google.common.base.Preconditions;
+import com.google.common.collect.ImmutableMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A latency lookup table measured on the runtime that will serve: every convolution shape a plan can give
+ * (from {@link ChannelPruner#latencyShapes}) timed as a one-layer model, minus the runtime's fixed cost of a
+ * call (timed on a one-element model), and element-wise operations as a straight line in their element count
+ * (ReLU timed at four sizes, least squares). Predicts a layer by lookup; a shape not measured is an error,
+ * never a guess.
+ *
+ * <pre>{@code
+ * LatencyTable table = LatencyTable.measure(net, new Shape(1, 3, 32, 32), 16, LayerTimer.onnxRuntime(0, 10, 30));
+ * ChannelPruningPlan plan = ChannelPruner.builder().optRoundTo(16).build().planForLatency(net, shape, 0.5, table);
+ * }</pre>
+ */
+public final class LatencyTable implements LatencyModel {
+
+    private final ImmutableMap<Conv, Double> convs;
+    private final double fixed;
+    private final double perElement;
+    private final double callCost;
+
+    private LatencyTable(Map<Conv, Double> convs, double fixed, double perElement, double callCost) {
+        this.convs = ImmutableMap.copyOf(convs);
+        this.fixed = fixed;
+        this.perElement = perElement;
+        this.callCost = callCost;
+    }
+
+    /**
+     * Measures the table for a block's prunable layers at a width multiple.
+     *
+     * @param block an initialised block
+     * @param inputShape its input shape (the batch to plan for)
+     * @param multiple the width multiple the pruner will round to
+     * @param timer times one layer on the target runtime
+     * @return the table
+     * @throws Exception if a layer cannot be timed
+     */
+    public static LatencyTable measure(Block block, Shape inputShape, int multiple, LayerTimer timer) throws Exception {
+        List<Conv> shapes = ChannelPruner.latencyShapes(block, inputShape, multiple);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Relu one = new Relu();
+            Shape tiny = new Shape(1, 1, 1, 1);
+            one.initialize(manager, DataType.FLOAT32, tiny);
+            double call = timer.millis(one, tiny);
+            Map<Conv, Double> convs = new LinkedHashMap<>();
+            for (Conv c : shapes) {
+                Block layer = Conv2d.builder().setKernelShape(new Shape(c.kernel(), c.kernel()))
+                        .optStride(new Shape(c.stride(), c.stride())).optPadding(new Shape(c.kernel() / 2, c.kernel() / 2))
+                        .setFilters(c.out()).optGroups(c.depthwise() ? c.out() : 1).optBias(true).build();
+                Shape in = new Shape(c.batch(), c.in(), c.height(), c.width());
+                ProbeInputs.initializeForOverwrite(layer, manager, in);
+                convs.put(c, Math.max(0, timer.millis(layer, in) - call));
+            }
+            // Element-wise: a + b·n fitted on four sizes around the block's activations.
+            long[] sizes = {1L << 12, 1L << 14, 1L << 16, 1L << 18};
+            double[] t = new double[sizes.length];
+            for (int i = 0; i < sizes.length; i++) {
+                Shape s = new Shape(1, sizes[i] / 64, 8, 8);
+                Relu relu = new Relu();
+                relu.initialize(manager, DataType.FLOAT32, s);
+                t[i] = Math.max(0, timer.millis(relu, s) - call);
+            }
+            double mx = 0;
+            double my = 0;
+            for (int i = 0; i < sizes.length; i++) {
+                mx += sizes[i] / (double) sizes.length;
+                my += t[i] / sizes.length;
+            }
+            double sxy = 0;
+            double sxx = 0;
+            for (int i = 0; i < sizes.length; i++) {
+                sxy += (sizes[i] - mx) * (t[i] - my);
+                sxx += (sizes[i] - mx) * (sizes[i] - mx);
+            }
+            double b = Math.max(0, sxy / sxx);
+            return new LatencyTable(convs, Math.max(0, my - b * mx), b, call);
+        }
+    }
+
+    @Override
+    public double conv(Conv conv) {
+        Double t = convs.get(conv);
+        Preconditions.checkArgument(t != null, "the latency table has no entry for %s: measure it for this model "
+                + "and width multiple", conv);
+        return t;
+    }
+
+    @Override
+    public double elementwise(long elements) {
+        return fixed + perElement * elements;
+    }
+
+    /** @return the number of convolution shapes measured */
+    public int size() {
+        return convs.size();
+    }
+
+    /** @return the runtime's fixed cost of one call, subtracted from every entry, ms */
+    public double callCost() {
+        return callCost;
+    }
+
+    /** @return the table as Markdown: element-wise line, then one row per convolution shape */
+    public String toMarkdown() {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "Call cost %.4f ms (subtracted); element-wise "
+                + "op: %.4f ms + %.3e ms per element.%n%n| batch | in | out | H×W | kernel | stride | depthwise | ms |%n"
+                + "|---:|---:|---:|---|---:|---:|---|---:|%n", callCost, fixed, perElement));
+        convs.forEach((c, t) -> sb.append(String.format(Locale.ROOT, "| %d | %d | %d | %d×%d | %d | %d | %s | %.4f |%n",
+                c.batch(), c.in(), c.out(), c.height(), c.width(), c.kernel(), c.stride(), c.depthwise() ? "yes" : "",
+                t)));
+        return sb.toString();
+    }
+}
