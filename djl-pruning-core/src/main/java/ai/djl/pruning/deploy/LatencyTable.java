@@ -4,8 +4,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import ai.djl.nn.Blocks;
+import ai.djl.nn.ParallelBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.pruning.analysis.LatencyModel;
+import ai.djl.pruning.nn.KnownOps;
 import ai.djl.pruning.nn.ProbeInputs;
 import ai.djl.pruning.nn.Relu;
 import ai.djl.pruning.structured.ChannelPruner;
@@ -18,10 +21,11 @@ import java.util.Map;
 
 /**
  * A latency lookup table measured on the runtime that will serve: every convolution shape a plan can give
- * (from {@link ChannelPruner#latencyShapes}) timed as a one-layer model, minus the runtime's fixed cost of a
- * call (timed on a one-element model), and element-wise operations as a straight line in their element count
- * (ReLU timed at four sizes, least squares). Predicts a layer by lookup; a shape not measured is an error,
- * never a guess.
+ * (from {@link ChannelPruner#latencyShapes}) timed inside a model, where the runtime's fixed cost of a call
+ * would drown a small layer: five copies side by side, summed, against one copy, so that one more copy costs
+ * the layer plus an add; the add is measured the same way on identity branches at four sizes and fitted as a
+ * straight line in the element count (least squares), which is also the model of element-wise operations.
+ * Predicts a layer by lookup; a shape not measured is an error, never a guess.
  *
  * <pre>{@code
  * LatencyTable table = LatencyTable.measure(net, new Shape(1, 3, 32, 32), 16, LayerTimer.onnxRuntime(0, 10, 30));
@@ -59,23 +63,13 @@ public final class LatencyTable implements LatencyModel {
             Shape tiny = new Shape(1, 1, 1, 1);
             one.initialize(manager, DataType.FLOAT32, tiny);
             double call = timer.millis(one, tiny);
-            Map<Conv, Double> convs = new LinkedHashMap<>();
-            for (Conv c : shapes) {
-                Block layer = Conv2d.builder().setKernelShape(new Shape(c.kernel(), c.kernel()))
-                        .optStride(new Shape(c.stride(), c.stride())).optPadding(new Shape(c.kernel() / 2, c.kernel() / 2))
-                        .setFilters(c.out()).optGroups(c.depthwise() ? c.out() : 1).optBias(true).build();
-                Shape in = new Shape(c.batch(), c.in(), c.height(), c.width());
-                ProbeInputs.initializeForOverwrite(layer, manager, in);
-                convs.put(c, Math.max(0, timer.millis(layer, in) - call));
-            }
-            // Element-wise: a + b·n fitted on four sizes around the block's activations.
+            // Element-wise: the add of N identical branches, N − 1 adds per call, at four sizes; a + b·n by
+            // least squares.
             long[] sizes = {1L << 12, 1L << 14, 1L << 16, 1L << 18};
             double[] t = new double[sizes.length];
             for (int i = 0; i < sizes.length; i++) {
                 Shape s = new Shape(1, sizes[i] / 64, 8, 8);
-                Relu relu = new Relu();
-                relu.initialize(manager, DataType.FLOAT32, s);
-                t[i] = Math.max(0, timer.millis(relu, s) - call);
+                t[i] = perCopy(() -> Blocks.identityBlock(), s, timer, manager);
             }
             double mx = 0;
             double my = 0;
@@ -90,8 +84,37 @@ public final class LatencyTable implements LatencyModel {
                 sxx += (sizes[i] - mx) * (sizes[i] - mx);
             }
             double b = Math.max(0, sxy / sxx);
-            return new LatencyTable(convs, Math.max(0, my - b * mx), b, call);
+            double a = Math.max(0, my - b * mx);
+            Map<Conv, Double> convs = new LinkedHashMap<>();
+            for (Conv c : shapes) {
+                Shape in = new Shape(c.batch(), c.in(), c.height(), c.width());
+                Shape outShape = layerOf(c).getOutputShapes(new Shape[] {in})[0];
+                double withAdd = perCopy(() -> layerOf(c), in, timer, manager);
+                convs.put(c, Math.max(0, withAdd - (a + b * outShape.size())));
+            }
+            return new LatencyTable(convs, a, b, call);
         }
+    }
+
+    /** N copies of a layer side by side, summed: (time(N) − time(1)) / (N − 1) is one copy plus one add. */
+    private static double perCopy(java.util.function.Supplier<Block> layer, Shape in, LayerTimer timer,
+            NDManager manager) throws Exception {
+        int n = 5;
+        Block single = layer.get();
+        ProbeInputs.initializeForOverwrite(single, manager, in);
+        List<Block> copies = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            copies.add(layer.get());
+        }
+        Block many = new ParallelBlock(KnownOps.Join.ADD.function(), copies);
+        ProbeInputs.initializeForOverwrite(many, manager, in);
+        return Math.max(0, (timer.millis(many, in) - timer.millis(single, in)) / (n - 1));
+    }
+
+    private static Block layerOf(Conv c) {
+        return Conv2d.builder().setKernelShape(new Shape(c.kernel(), c.kernel())).optStride(new Shape(c.stride(),
+                c.stride())).optPadding(new Shape(c.kernel() / 2, c.kernel() / 2)).setFilters(c.out())
+                .optGroups(c.depthwise() ? c.out() : 1).optBias(true).build();
     }
 
     @Override

@@ -51,6 +51,10 @@ final class LatencyTableCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "3", description = "Interleaved rounds for the whole models (default: ${DEFAULT-VALUE}).")
     int rounds;
 
+    @Option(names = "--targets", split = ",", defaultValue = "0.7,0.5",
+            description = "Latency targets of the planned variants (default: ${DEFAULT-VALUE}).")
+    double[] targets;
+
     @Option(names = "--print-table", description = "Print every entry of the table.")
     boolean printTable;
 
@@ -81,8 +85,13 @@ final class LatencyTableCommand implements Callable<Integer> {
             ChannelPruner pruner = ChannelPruner.builder().optImportance(Importance.l1()).optRoundTo(multiple).build();
             plans.put("uniform L1 0.3", pruner.plan(block, in, 0.3));
             plans.put("uniform L1 0.6", pruner.plan(block, in, 0.6));
-            plans.put("latency 0.7", pruner.planForLatency(block, in, 0.7, table));
-            plans.put("latency 0.5", pruner.planForLatency(block, in, 0.5, table));
+            for (double target : targets) {
+                try {
+                    plans.put("latency " + target, pruner.planForLatency(block, in, target, table));
+                } catch (IllegalArgumentException e) {
+                    System.out.println("latency " + target + ": " + e.getMessage());
+                }
+            }
             List<AutoCloseable> open = new ArrayList<>();
             try {
                 List<LatencyComparison.Candidate> candidates = new ArrayList<>();
