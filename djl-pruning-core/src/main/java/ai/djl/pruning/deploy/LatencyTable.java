@@ -69,7 +69,9 @@ public final class LatencyTable implements LatencyModel {
             double[] t = new double[sizes.length];
             for (int i = 0; i < sizes.length; i++) {
                 Shape s = new Shape(1, sizes[i] / 64, 8, 8);
-                t[i] = perCopy(() -> Blocks.identityBlock(), s, timer, manager);
+                try (NDManager scope = manager.newSubManager()) {
+                    t[i] = perCopy(() -> Blocks.identityBlock(), s, timer, scope);
+                }
             }
             double mx = 0;
             double my = 0;
@@ -89,7 +91,10 @@ public final class LatencyTable implements LatencyModel {
             for (Conv c : shapes) {
                 Shape in = new Shape(c.batch(), c.in(), c.height(), c.width());
                 Shape outShape = layerOf(c).getOutputShapes(new Shape[] {in})[0];
-                double withAdd = perCopy(() -> layerOf(c), in, timer, manager);
+                double withAdd;
+                try (NDManager scope = manager.newSubManager()) { // the copies' parameters go with each shape
+                    withAdd = perCopy(() -> layerOf(c), in, timer, scope);
+                }
                 convs.put(c, Math.max(0, withAdd - (a + b * outShape.size())));
             }
             return new LatencyTable(convs, a, b, call);
@@ -117,12 +122,51 @@ public final class LatencyTable implements LatencyModel {
                 .optGroups(c.depthwise() ? c.out() : 1).optBias(true).build();
     }
 
+    /**
+     * The measured time of a convolution shape; between measured widths (wide layers are measured on a grid of
+     * at most nine widths per axis), bilinear in the input and output widths.
+     */
     @Override
     public double conv(Conv conv) {
         Double t = convs.get(conv);
-        Preconditions.checkArgument(t != null, "the latency table has no entry for %s: measure it for this model "
-                + "and width multiple", conv);
+        if (t != null) {
+            return t;
+        }
+        int[] ins = grid(conv, true);
+        int[] outs = grid(conv, false);
+        Preconditions.checkArgument(ins.length > 0 && outs.length > 0 && conv.in() >= ins[0] && conv.in() <= ins[ins.length - 1]
+                && conv.out() >= outs[0] && conv.out() <= outs[outs.length - 1], "the latency table has no entry near %s: "
+                + "measure it for this model and width multiple", conv);
+        int i = bracket(ins, conv.in());
+        int o = bracket(outs, conv.out());
+        int i1 = Math.min(i + 1, ins.length - 1);
+        int o1 = Math.min(o + 1, outs.length - 1);
+        double fi = ins[i1] == ins[i] ? 0 : (conv.in() - ins[i]) / (double) (ins[i1] - ins[i]);
+        double fo = outs[o1] == outs[o] ? 0 : (conv.out() - outs[o]) / (double) (outs[o1] - outs[o]);
+        return (1 - fi) * (1 - fo) * at(conv, ins[i], outs[o]) + fi * (1 - fo) * at(conv, ins[i1], outs[o])
+                + (1 - fi) * fo * at(conv, ins[i], outs[o1]) + fi * fo * at(conv, ins[i1], outs[o1]);
+    }
+
+    private double at(Conv c, int in, int out) {
+        Double t = convs.get(new Conv(c.batch(), c.depthwise() ? out : in, out, c.height(), c.width(), c.kernel(),
+                c.stride(), c.depthwise()));
+        Preconditions.checkArgument(t != null, "the latency table has no entry for %s at %s→%s", c, in, out);
         return t;
+    }
+
+    /** The measured widths of one axis for a layer configuration, ascending. */
+    private int[] grid(Conv c, boolean input) {
+        return convs.keySet().stream().filter(k -> k.batch() == c.batch() && k.height() == c.height()
+                && k.width() == c.width() && k.kernel() == c.kernel() && k.stride() == c.stride()
+                && k.depthwise() == c.depthwise()).mapToInt(k -> input ? k.in() : k.out()).distinct().sorted().toArray();
+    }
+
+    private static int bracket(int[] grid, int v) {
+        int i = 0;
+        while (i + 2 < grid.length && grid[i + 1] <= v) {
+            i++;
+        }
+        return i;
     }
 
     @Override

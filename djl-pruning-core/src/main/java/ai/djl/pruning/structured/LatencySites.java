@@ -84,7 +84,10 @@ final class LatencySites {
         return t;
     }
 
-    /** @return every convolution shape a plan could give, at kept widths on multiples of n (or whole) */
+    /**
+     * @return the convolution shapes to measure: kept widths on multiples of n (or whole), on a grid of at most
+     *     about nine per axis for wide layers
+     */
     List<LatencyModel.Conv> convShapes(int n) {
         List<LatencyModel.Conv> shapes = new ArrayList<>();
         for (Site s : sites) {
@@ -105,9 +108,11 @@ final class LatencySites {
         return shapes;
     }
 
+    /** Widths on multiples of n up to the full width, at most about nine (wider steps for wide layers). */
     private static int[] widths(int full, int n) {
+        int step = n * Math.max(1, (int) Math.ceil(full / (8.0 * n)));
         List<Integer> w = new ArrayList<>();
-        for (int k = n; k < full; k += n) {
+        for (int k = n; k < full; k += step) {
             w.add(k);
         }
         w.add(full);
