@@ -3,9 +3,6 @@ package ai.djl.pruning.examples.cli;
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import org.testng.annotations.Test;
 
 /** The lowrank, quantize and addernet commands: listed, and bad options refused in one line. */
@@ -13,7 +10,7 @@ public class CompressionCommandsTest {
 
     @Test
     public void helpListsTheCompressionCommands() {
-        String[] r = run("--help");
+        String[] r = CliRun.run("--help");
         for (String command : new String[] {"lowrank", "quantize", "addernet"}) {
             assertTrue(r[1].contains(command), r[1]);
         }
@@ -21,27 +18,11 @@ public class CompressionCommandsTest {
 
     @Test
     public void lowrankWantsExactlyOneRankSelection() {
-        String[] r = run("lowrank", "--energy", "0.9", "--mac-budget", "0.5");
+        String[] r = CliRun.run("lowrank", "--energy", "0.9", "--mac-budget", "0.5");
         assertEquals(r[0], "2", r[2]);
         assertTrue(r[2].startsWith("error: give exactly one of --energy, --param-budget, --mac-budget, --ranks"), r[2]);
-        r = run("lowrank", "--ranks", "04layer1_010_01conv1:3");
+        r = CliRun.run("lowrank", "--ranks", "04layer1_010_01conv1:3");
         assertEquals(r[0], "2", r[2]);
         assertTrue(r[2].startsWith("error: --ranks entries are layerPath=rank"), r[2]);
-    }
-
-    private static String[] run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new String[] {String.valueOf(code), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
     }
 }

@@ -9,9 +9,6 @@ import ai.djl.pruning.deploy.BatchNormFolding;
 import ai.djl.pruning.examples.zoo.CifarModel;
 import ai.djl.pruning.examples.zoo.ZooModels;
 import ai.djl.pruning.structured.ChannelPrunerTest;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.testng.annotations.Test;
@@ -35,7 +32,7 @@ public class DeployCommandsTest {
     @Test
     public void deployWritesTheModelAndTimesBothRuntimes() throws Exception {
         Path out = Files.createTempDirectory("deploy");
-        String[] r = run("deploy", "-m", "resnet20", "--original", "resnet20", "-o", out.toString(), "--rounds", "1",
+        String[] r = CliRun.run("deploy", "-m", "resnet20", "--original", "resnet20", "-o", out.toString(), "--rounds", "1",
                 "--reps", "2", "--warmup", "1", "--batch-sizes", "2");
         assertEquals(r[0], "0", r[2]);
         String report = Files.readString(out.resolve("latency.md"));
@@ -46,27 +43,11 @@ public class DeployCommandsTest {
 
     @Test
     public void latencyTablePredictsAndMeasuresItsVariants() {
-        String[] r = run("latency-table", "-m", "resnet20", "--multiple", "16", "--targets", "0.8", "--rounds", "1");
+        String[] r = CliRun.run("latency-table", "-m", "resnet20", "--multiple", "16", "--targets", "0.8", "--rounds", "1");
         assertEquals(r[0], "0", r[2]);
         assertTrue(r[1].contains("convolution shapes measured") && r[1].contains("| latency 0.8 |"), r[1]);
-        r = run("latency-table", "--runtime", "tvm");
+        r = CliRun.run("latency-table", "--runtime", "tvm");
         assertEquals(r[0], "2", r[2]);
         assertTrue(r[2].startsWith("error: unknown runtime 'tvm': onnxruntime or pytorch"), r[2]);
-    }
-
-    private static String[] run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new String[] {String.valueOf(code), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
     }
 }
