@@ -44,7 +44,9 @@ final class LatencySites {
             Block b = l.block();
             switch (l.role()) {
                 case CONV_OUT, DEPTHWISE -> {
-                    Conv2d conv = (Conv2d) b;
+                    if (!(b instanceof Conv2d conv)) {
+                        continue; // a user's layer with filters: no shape to look up, left out like a grouped conv
+                    }
                     boolean depthwise = l.role() == ChannelRole.DEPTHWISE;
                     int[] in = depthwise ? l.channels() : inputs.get(l.path());
                     if (in == null) {
