@@ -422,9 +422,11 @@ public final class ChannelPruner {
                     score.put(channels.get(i), s.scores().get(gi)[i]);
                 }
             }
+            // Every sliced dimension, whole ones too: a whole narrow one (the first stage) is settled as it is,
+            // so that rounding a wider one down never takes its channels.
             Map<String, int[]> distinct = new LinkedHashMap<>();
             for (LayerChannels l : s.graph().layers()) {
-                if (l.role().isSliced() && Arrays.stream(l.channels()).anyMatch(pruned::contains)) {
+                if (l.role().isSliced()) {
                     distinct.putIfAbsent(Arrays.toString(l.channels()), l.channels());
                 }
             }
