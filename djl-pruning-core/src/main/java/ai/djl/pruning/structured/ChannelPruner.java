@@ -200,7 +200,7 @@ public final class ChannelPruner {
                 groupOf.put(g.channels().get(i), g);
             }
         }
-        List<List<Integer>> segments = segments(s.graph(), loss.keySet());
+        List<List<Integer>> segments = segments(s.dims(), loss.keySet());
         Set<Integer> pruned = new TreeSet<>();
         double now = dense;
         while (now > latencyFraction * dense) {
@@ -267,15 +267,7 @@ public final class ChannelPruner {
      * The width segments of the prunable channels: each sliced dimension's channels that no narrower dimension
      * holds (a plain group is one segment; an option-A residual group splits into its stages' own parts).
      */
-    private static List<List<Integer>> segments(DependencyGraph graph, Set<Integer> prunable) {
-        Map<String, int[]> distinct = new LinkedHashMap<>();
-        for (LayerChannels l : graph.layers()) {
-            if (l.role().isSliced()) {
-                distinct.putIfAbsent(Arrays.toString(l.channels()), l.channels());
-            }
-        }
-        List<int[]> dims = new ArrayList<>(distinct.values());
-        dims.sort(Comparator.comparingInt(d -> d.length));
+    private static List<List<Integer>> segments(List<int[]> dims, Set<Integer> prunable) {
         Set<Integer> seen = new HashSet<>();
         List<List<Integer>> out = new ArrayList<>();
         for (int[] dim : dims) {
@@ -326,8 +318,11 @@ public final class ChannelPruner {
         Preconditions.checkArgument(ratio >= 0 && ratio < 1, "pruning ratio must be in [0, 1), got %s", ratio);
     }
 
-    /** The graph with the criterion's scores of every prunable group. */
-    private record Scored(DependencyGraph graph, List<ChannelGroup> groups, List<double[]> scores) {}
+    /**
+     * The graph with the criterion's scores of every prunable group, and the distinct sliced dimensions narrowest
+     * first (what rounding and latency planning walk, computed once per analysis rather than per trial plan).
+     */
+    private record Scored(DependencyGraph graph, List<ChannelGroup> groups, List<double[]> scores, List<int[]> dims) {}
 
     private Scored score(Block block, Shape inputShape) {
         DependencyGraph graph = DependencyGraph.of(block, inputShape);
@@ -351,7 +346,20 @@ public final class ChannelPruner {
             groups.add(g);
             scores.add(s);
         }
-        return new Scored(graph, groups, scores);
+        return new Scored(graph, groups, scores, slicedDimensions(graph));
+    }
+
+    /** Each distinct channel-id array of a sliced layer dimension, narrowest first. */
+    private static List<int[]> slicedDimensions(DependencyGraph graph) {
+        Map<String, int[]> distinct = new LinkedHashMap<>();
+        for (LayerChannels l : graph.layers()) {
+            if (l.role().isSliced()) {
+                distinct.putIfAbsent(Arrays.toString(l.channels()), l.channels());
+            }
+        }
+        List<int[]> dims = new ArrayList<>(distinct.values());
+        dims.sort(Comparator.comparingInt(d -> d.length));
+        return dims;
     }
 
     private ChannelPruningPlan select(Scored s, double ratio) {
@@ -424,17 +432,9 @@ public final class ChannelPruner {
             }
             // Every sliced dimension, whole ones too: a whole narrow one (the first stage) is settled as it is,
             // so that rounding a wider one down never takes its channels.
-            Map<String, int[]> distinct = new LinkedHashMap<>();
-            for (LayerChannels l : s.graph().layers()) {
-                if (l.role().isSliced()) {
-                    distinct.putIfAbsent(Arrays.toString(l.channels()), l.channels());
-                }
-            }
-            List<int[]> dims = new ArrayList<>(distinct.values());
-            dims.sort(Comparator.comparingInt(d -> d.length));
             Set<Integer> settled = new HashSet<>();
             Comparator<Integer> byScore = Comparator.comparingDouble(c -> score.getOrDefault(c, 0.0));
-            for (int[] dim : dims) {
+            for (int[] dim : s.dims()) {
                 int kept = (int) Arrays.stream(dim).filter(c -> !pruned.contains(c)).count();
                 int down = kept - kept % roundTo;
                 List<Integer> weakestKept = Arrays.stream(dim).boxed()
