@@ -209,6 +209,15 @@ public final class EngineCheck {
         shapes.add(new ConvShape(4, 16, 32, 8, 3, 2, 1, 1));
         shapes.add(new ConvShape(4, 32, 64, 8, 1, 2, 0, 1));
         shapes.add(new ConvShape(4, 32, 32, 8, 3, 1, 1, 32));
+        if (channelMultiple > 1) {
+            // Odd multiples of the multiple itself: with multiple 8 the family-26 EPYC's default ISA gets 24→24
+            // (batch 1, 32×32) and 32→8 wrong while every shape above passes; AVX2 gets all of them right.
+            int m = channelMultiple;
+            shapes.add(new ConvShape(1, 3 * m, 3 * m, 32, 3, 1, 1, 1));
+            shapes.add(new ConvShape(1, 4 * m, m, 32, 3, 1, 1, 1));
+            shapes.add(new ConvShape(4, 3 * m, m, 8, 3, 1, 1, 1));
+            shapes.add(new ConvShape(4, m, 3 * m, 8, 3, 1, 1, 1));
+        }
         return shapes;
     }
 

@@ -28,7 +28,7 @@ import java.util.Properties;
 public record MachineKey(String cpu, String flagsHash, String libtorch, int checkVersion, int channelMultiple) {
 
     /** Bumped whenever the quick check changes what it covers, so old decisions are made again. */
-    public static final int CHECK_VERSION = 2;
+    public static final int CHECK_VERSION = 3;
 
     /** Checks the fields. */
     public MachineKey {
