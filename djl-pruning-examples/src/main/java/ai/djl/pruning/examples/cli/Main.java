@@ -31,6 +31,7 @@ import picocli.CommandLine.Option;
             PlotsCommand.class,
             FineGrainedCommand.class,
             ChannelCommand.class,
+            CompressCommand.class,
             DistillCommand.class,
             LotteryCommand.class,
             SlimmingCommand.class,

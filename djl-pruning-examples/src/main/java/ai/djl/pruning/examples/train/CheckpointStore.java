@@ -151,6 +151,19 @@ public final class CheckpointStore {
         return Files.isRegularFile(file) ? Optional.of(PruningMasks.load(file)) : Optional.empty();
     }
 
+    /**
+     * @return the complete epochs so far, without loading parameters (empty when nothing was saved)
+     * @throws IOException if a file cannot be read
+     */
+    public List<EpochRecord> history() throws IOException {
+        Optional<Integer> epoch = latest();
+        if (epoch.isEmpty() || !Files.isRegularFile(json(epoch.get()))) {
+            return List.of();
+        }
+        return GSON.fromJson(Files.readString(json(epoch.get()), StandardCharsets.UTF_8),
+                new TypeToken<List<EpochRecord>>() {}.getType());
+    }
+
     /** @return the newest complete checkpoint's epoch, if any */
     public Optional<Integer> latest() throws IOException {
         return epochs().stream().filter(e -> Files.isRegularFile(params(e))).max(Integer::compare);
@@ -167,8 +180,8 @@ public final class CheckpointStore {
      */
     public List<EpochRecord> restore(int epoch, Block block) throws IOException, CheckpointException {
         ParameterFiles.load(params(epoch), block);
-        String json = Files.readString(json(epoch), StandardCharsets.UTF_8);
-        return GSON.fromJson(json, new TypeToken<List<EpochRecord>>() {}.getType());
+        return GSON.fromJson(Files.readString(json(epoch), StandardCharsets.UTF_8),
+                new TypeToken<List<EpochRecord>>() {}.getType());
     }
 
     /**
