@@ -22,8 +22,8 @@ import java.util.Map;
 /**
  * A latency lookup table measured on the runtime that will serve: every convolution shape a plan can give
  * (from {@link ChannelPruner#latencyShapes}) timed inside a model, where the runtime's fixed cost of a call
- * would drown a small layer: five copies side by side, summed, against one copy, so that one more copy costs
- * the layer plus an add; the add is measured the same way on identity branches at four sizes and fitted as a
+ * would drown a small layer: five copies side by side (two for layers over a millisecond), summed, against one
+ * copy, so that one more copy costs the layer plus an add; the add is measured the same way on identity branches at four sizes and fitted as a
  * straight line in the element count (least squares), which is also the model of element-wise operations.
  * Predicts a layer by lookup; a shape not measured is an error, never a guess.
  *
@@ -101,19 +101,24 @@ public final class LatencyTable implements LatencyModel {
         }
     }
 
-    /** N copies of a layer side by side, summed: (time(N) − time(1)) / (N − 1) is one copy plus one add. */
+    /**
+     * N copies of a layer side by side, summed: (time(N) − time(1)) / (N − 1) is one copy plus one add. Five
+     * copies where a call's fixed cost is comparable with the layer; two where the layer alone takes over a
+     * millisecond, whose fixed cost is noise against it (and five copies would take seconds a pass).
+     */
     private static double perCopy(java.util.function.Supplier<Block> layer, Shape in, LayerTimer timer,
             NDManager manager) throws Exception {
-        int n = 5;
         Block single = layer.get();
         ProbeInputs.initializeForOverwrite(single, manager, in);
+        double one = timer.millis(single, in);
+        int n = one > 1 ? 2 : 5;
         List<Block> copies = new java.util.ArrayList<>();
         for (int i = 0; i < n; i++) {
             copies.add(layer.get());
         }
         Block many = new ParallelBlock(KnownOps.Join.ADD.function(), copies);
         ProbeInputs.initializeForOverwrite(many, manager, in);
-        return Math.max(0, (timer.millis(many, in) - timer.millis(single, in)) / (n - 1));
+        return Math.max(0, (timer.millis(many, in) - one) / (n - 1));
     }
 
     private static Block layerOf(Conv c) {

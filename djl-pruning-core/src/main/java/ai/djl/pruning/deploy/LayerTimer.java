@@ -28,8 +28,7 @@ public interface LayerTimer {
      * @return a timer of the block itself on DJL's default engine
      */
     static LayerTimer djl(int warmup, int repetitions) {
-        return (layer, input) -> LatencyBenchmark.builder().optWarmup(warmup).optRepetitions(repetitions)
-                .optBatchSizes((int) input.get(0)).build().run(layer, input.slice(1)).get(0).medianMs();
+        return (layer, input) -> budgeted(warmup, repetitions, input, b -> b.run(layer, input.slice(1)));
     }
 
     /**
@@ -46,8 +45,7 @@ public interface LayerTimer {
                 try (ZooModel<NDList, NDList> m = Deployment.loadOnnxRuntime(file, threads);
                         Predictor<NDList, NDList> p = m.newPredictor();
                         NDManager scope = m.getNDManager().newSubManager()) {
-                    return LatencyBenchmark.builder().optWarmup(warmup).optRepetitions(repetitions)
-                            .optBatchSizes((int) input.get(0)).build().run(p, scope, input.slice(1)).get(0).medianMs();
+                    return budgeted(warmup, repetitions, input, b -> b.run(p, scope, input.slice(1)));
                 }
             } finally {
                 try (var files = Files.walk(dir)) {
@@ -55,5 +53,34 @@ public interface LayerTimer {
                 }
             }
         };
+    }
+
+    /** Time one measurement may take: big layers at batch 32 get fewer passes (at least 3) instead of seconds each. */
+    double BUDGET_MS = 300;
+
+    /** A benchmark run of the layer under a given configuration. */
+    @FunctionalInterface
+    interface Run {
+        java.util.List<ai.djl.pruning.analysis.LatencyResult> with(LatencyBenchmark benchmark) throws Exception;
+    }
+
+    /**
+     * Median time with at most {@code repetitions} passes, fewer when two probe passes say the layer is slow.
+     *
+     * @param warmup untimed passes at most
+     * @param repetitions timed passes at most
+     * @param input the input shape, batch included
+     * @param run runs a benchmark on the layer
+     * @return the median, ms
+     * @throws Exception if the layer cannot run
+     */
+    private static double budgeted(int warmup, int repetitions, Shape input, Run run) throws Exception {
+        int batch = (int) input.get(0);
+        double probe = run.with(LatencyBenchmark.builder().optWarmup(1).optRepetitions(2).optBatchSizes(batch).build())
+                .get(0).medianMs();
+        int reps = (int) Math.max(3, Math.min(repetitions, BUDGET_MS / Math.max(probe, 1e-3)));
+        int warm = Math.max(1, Math.min(warmup, reps / 3));
+        return run.with(LatencyBenchmark.builder().optWarmup(warm).optRepetitions(reps).optBatchSizes(batch).build())
+                .get(0).medianMs();
     }
 }
