@@ -11,6 +11,9 @@ import ai.djl.pruning.analysis.MacConvention;
 import ai.djl.pruning.analysis.ModelProfile;
 import ai.djl.pruning.deploy.BatchNormFolding;
 import ai.djl.pruning.deploy.Deployment;
+import ai.djl.pruning.deploy.RuntimeProfile;
+import ai.djl.pruning.analysis.LayerProfile;
+import ai.djl.pruning.examples.report.Plots;
 import ai.djl.pruning.engine.EngineConfiguration;
 import ai.djl.pruning.io.AtomicFiles;
 import ai.djl.pruning.io.ModelFiles;
@@ -23,7 +26,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -63,6 +68,11 @@ final class DeployCommand implements Callable<Integer> {
             description = "ONNX Runtime intra-op threads, 0 for its default (default: ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--breakdown", description = "Also profile both models in ONNX Runtime (its own per-kernel profiler, "
+            + "--reps passes after --warmup) and write where the time goes per part, beside the MAC reduction of each "
+            + "part: breakdown.md and breakdown-b<batch>.png.")
+    boolean breakdown;
+
     @Override
     public Integer call() throws Exception {
         Preconditions.checkArgument(rounds >= 1, "--rounds must be at least 1, got %s", rounds);
@@ -96,6 +106,11 @@ final class DeployCommand implements Callable<Integer> {
                 String report = report(r, macsO, macsP, fo, fp, ortError);
                 AtomicFiles.write(out.resolve("latency.md"), s -> s.write(report.getBytes(StandardCharsets.UTF_8)));
                 System.out.print(report);
+                if (breakdown) {
+                    String b = breakdown(onnxO, onnxP, mo.getBlock(), mp.getBlock());
+                    AtomicFiles.write(out.resolve("breakdown.md"), s -> s.write(b.getBytes(StandardCharsets.UTF_8)));
+                    System.out.print(b);
+                }
             } finally {
                 for (int i = open.size() - 1; i >= 0; i--) {
                     open.get(i).close();
@@ -103,6 +118,63 @@ final class DeployCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Kernel time per part of the network in ONNX Runtime, original beside pruned, with each part's MAC cut. */
+    private String breakdown(Path onnxO, Path onnxP, Block original, Block prunedBlock) throws Exception {
+        Map<String, Long> macsO = macsByPart(original);
+        Map<String, Long> macsP = macsByPart(prunedBlock);
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%n## Where the time goes (ONNX Runtime's "
+                + "profiler, %d passes after %d warm-up; kernels as the runtime ran them, after its fusions)%n", repetitions,
+                warmup));
+        for (int b : batchSizes) {
+            Shape input = new Shape(b).addAll(ZooModels.INPUT_SHAPE.slice(1));
+            RuntimeProfile po = RuntimeProfile.onnxRuntime(onnxO, threads, input, warmup, repetitions);
+            RuntimeProfile pp = RuntimeProfile.onnxRuntime(onnxP, threads, input, warmup, repetitions);
+            Map<String, double[]> o = po.byGroup(op -> RuntimeProfile.part(op.node()));
+            Map<String, double[]> p = pp.byGroup(op -> RuntimeProfile.part(op.node()));
+            sb.append(String.format(Locale.ROOT, "%n### Batch %d%n%n| part | kernels | original (ms) | pruned (ms) | "
+                    + "speed-up | MAC reduction |%n|---|---:|---:|---:|---:|---:|%n", b));
+            List<String> parts = new ArrayList<>(o.keySet());
+            p.keySet().stream().filter(k -> !parts.contains(k)).forEach(parts::add);
+            for (String part : parts) {
+                double[] to = o.getOrDefault(part, new double[2]);
+                double[] tp = p.getOrDefault(part, new double[2]);
+                long mo = macsO.getOrDefault(part, 0L);
+                long mp = macsP.getOrDefault(part, 0L);
+                sb.append(String.format(Locale.ROOT, "| %s | %d → %d | %.3f | %.3f | %s | %s |%n", part, (int) to[0],
+                        (int) tp[0], to[1], tp[1], tp[1] > 0 ? String.format(Locale.ROOT, "%.2f×", to[1] / tp[1]) : "",
+                        mo > 0 && mp > 0 ? String.format(Locale.ROOT, "%.2f×", (double) mo / mp) : ""));
+            }
+            sb.append(String.format(Locale.ROOT, "| all kernels | %d → %d | %.3f | %.3f | %.2f× | %.2f× |%n",
+                    po.ops().size(), pp.ops().size(), po.kernelMs(), pp.kernelMs(), po.kernelMs() / pp.kernelMs(),
+                    (double) sum(macsO) / sum(macsP)));
+            sb.append(String.format(Locale.ROOT, "| between kernels (the runtime's own work) | | %.3f | %.3f | %.2f× | |%n",
+                    po.runMs() - po.kernelMs(), pp.runMs() - pp.kernelMs(),
+                    (po.runMs() - po.kernelMs()) / (pp.runMs() - pp.kernelMs())));
+            sb.append(String.format(Locale.ROOT, "| whole run | | %.3f | %.3f | %.2f× | |%n", po.runMs(), pp.runMs(),
+                    po.runMs() / pp.runMs()));
+            Map<String, List<? extends Number>> series = new LinkedHashMap<>();
+            series.put("original", parts.stream().map(k -> o.getOrDefault(k, new double[2])[1]).toList());
+            series.put("pruned", parts.stream().map(k -> p.getOrDefault(k, new double[2])[1]).toList());
+            Path png = out.resolve("breakdown-b" + b + ".png");
+            Plots.groupedBars(String.format(Locale.ROOT, "ONNX Runtime kernel time per part, batch %d", b),
+                    "ms per pass", parts, series, png);
+            sb.append(String.format("%n![kernel time per part, batch %d](%s)%n", b, png.getFileName()));
+        }
+        return sb.toString();
+    }
+
+    private static Map<String, Long> macsByPart(Block block) {
+        Map<String, Long> macs = new LinkedHashMap<>();
+        for (LayerProfile l : ModelProfile.of(block, ZooModels.INPUT_SHAPE, MacConvention.CONV_LINEAR).layers()) {
+            macs.merge(RuntimeProfile.part(l.path()), l.macs(), Long::sum);
+        }
+        return macs;
+    }
+
+    private static long sum(Map<String, Long> macs) {
+        return macs.values().stream().mapToLong(Long::longValue).sum();
     }
 
     private static LatencyComparison.Candidate pytorch(String name, Block block, List<AutoCloseable> open,

@@ -33,12 +33,20 @@ public class DeployCommandsTest {
     public void deployWritesTheModelAndTimesBothRuntimes() throws Exception {
         Path out = Files.createTempDirectory("deploy");
         String[] r = CliRun.run("deploy", "-m", "resnet20", "--original", "resnet20", "-o", out.toString(), "--rounds", "1",
-                "--reps", "2", "--warmup", "1", "--batch-sizes", "2");
+                "--reps", "2", "--warmup", "1", "--batch-sizes", "2", "--breakdown");
         assertEquals(r[0], "0", r[2]);
         String report = Files.readString(out.resolve("latency.md"));
         assertTrue(report.contains("| PyTorch | 2 |") && report.contains("| ONNX Runtime | 2 |"), report);
         assertTrue(report.contains("BatchNorm folded: 19 layers in the original"), report);
         assertTrue(Files.isRegularFile(out.resolve("onnx/model.onnx")) && Files.isDirectory(out.resolve("model")));
+        // The same model on both sides: every part has the same kernels and MACs (reduction 1.00×).
+        String breakdown = Files.readString(out.resolve("breakdown.md"));
+        for (String part : new String[] {"layer1", "layer2", "layer3"}) {
+            assertTrue(java.util.regex.Pattern.compile("\\| " + part + " \\| (\\d+) → \\1 \\| .* \\| 1\\.00× \\|")
+                    .matcher(breakdown).find(), breakdown);
+        }
+        assertTrue(breakdown.contains("| whole run |"), breakdown);
+        assertTrue(Files.size(out.resolve("breakdown-b2.png")) > 1000);
     }
 
     @Test
